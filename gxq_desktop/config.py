@@ -77,8 +77,12 @@ def save(settings: Settings, path: Path | None = None) -> None:
     }
     d = settings.database
     parser["database"] = {
-        "kind": d.kind, "sqlite_path": d.sqlite_path, "host": d.host, "port": str(d.port),
-        "database": d.database, "username": d.username,
+        "kind": d.kind,
+        "sqlite_path": d.sqlite_path,
+        "host": d.host,
+        "port": str(d.port),
+        "database": d.database,
+        "username": d.username,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"GXQ Desktop {__version__}")
     parser.add_argument("--basedir", metavar="DIR", help="所有数据、设置和日志都放在此目录下")
     parser.add_argument("--db", metavar="URL", help="数据库地址（默认：设置中的数据库，或本地 SQLite 文件）")
-    parser.add_argument("--demo", action="store_true", help="演示模式：没有数据库时创建带演示数据的本地数据库")
+    parser.add_argument(
+        "--demo", action="store_true", help="演示模式：没有数据库时创建带演示数据的本地数据库"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -12,8 +12,12 @@ from gxq_desktop.services import connection
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", dest="sub_db", metavar="URL",
-                        help="数据库地址，如 sqlite:///D:/gxq.sqlite3 或 postgresql+psycopg://user@host/db")
+    parser.add_argument(
+        "--db",
+        dest="sub_db",
+        metavar="URL",
+        help="数据库地址，如 sqlite:///D:/gxq.sqlite3 或 postgresql+psycopg://user@host/db",
+    )
 
 
 def open_database(args: argparse.Namespace) -> Database:

@@ -34,7 +34,9 @@ def _upgrade(args: argparse.Namespace) -> int:
     if before.database_revision == after.database_revision:
         print(f"数据库结构已是最新版本（{after.database_revision}），{db.location_label}")
     else:
-        print(f"数据库结构已从 {before.database_revision or '空库'} 升级到 {after.database_revision}，{db.location_label}")
+        print(
+            f"数据库结构已从 {before.database_revision or '空库'} 升级到 {after.database_revision}，{db.location_label}"
+        )
     return 0
 
 
@@ -49,5 +51,7 @@ def _status(args: argparse.Namespace) -> int:
         migrate.SchemaState.FOREIGN: "不是 GXQ Desktop 数据库",
     }
     print(f"数据库：{db.location_label}")
-    print(f"结构版本：{st.database_revision or '无'}；程序版本：{st.program_revision}；状态：{labels[st.state]}")
+    print(
+        f"结构版本：{st.database_revision or '无'}；程序版本：{st.program_revision}；状态：{labels[st.state]}"
+    )
     return 0 if st.state is migrate.SchemaState.CURRENT else 1

@@ -18,8 +18,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     usub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = usub.add_parser("add", help="添加用户")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=[r.value for r in Role],
-                     help="角色：" + "，".join(f"{r.value}={ROLE_LABELS[r]}" for r in Role))
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=[r.value for r in Role],
+        help="角色：" + "，".join(f"{r.value}={ROLE_LABELS[r]}" for r in Role),
+    )
     add.add_argument("--name", default="", help="显示姓名")
     add.add_argument("--department-id", type=int)
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")

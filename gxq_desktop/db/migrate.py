@@ -66,7 +66,7 @@ def schema_status(db: Database) -> SchemaStatus:
         try:
             script.get_revision(current)
             state = SchemaState.OLDER
-        except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown revision
+        except Exception:
             state = SchemaState.NEWER
     return SchemaStatus(state, current, head)
 
@@ -114,5 +114,3 @@ def newer_message(status: SchemaStatus) -> str:
         f"数据库的结构版本（{status.database_revision}）比本程序新（{status.program_revision}）。"
         "这个数据库已被更新版本的 GXQ Desktop 使用过，请升级本程序后再打开，以免损坏数据。"
     )
-
-

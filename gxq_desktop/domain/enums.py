@@ -14,7 +14,13 @@ class SubjectCategory(StrEnum):
 
 SUBJECT_TYPES: dict[SubjectCategory, tuple[str, ...]] = {
     SubjectCategory.ENTERPRISE: (
-        "有限责任公司", "股份有限公司", "分公司", "个人独资企业", "合伙企业", "外商投资企业", "全民所有制企业",
+        "有限责任公司",
+        "股份有限公司",
+        "分公司",
+        "个人独资企业",
+        "合伙企业",
+        "外商投资企业",
+        "全民所有制企业",
     ),
     SubjectCategory.INDIVIDUAL: ("个体工商户",),
     SubjectCategory.COOPERATIVE: ("农民专业合作社",),
@@ -37,8 +43,12 @@ class RiskClass(StrEnum):
     D = "D"  # 高
 
 
-RISK_CLASS_LABELS = {RiskClass.A: "信用风险低", RiskClass.B: "信用风险一般", RiskClass.C: "信用风险较高",
-                     RiskClass.D: "信用风险高"}
+RISK_CLASS_LABELS = {
+    RiskClass.A: "信用风险低",
+    RiskClass.B: "信用风险一般",
+    RiskClass.C: "信用风险较高",
+    RiskClass.D: "信用风险高",
+}
 
 
 class ListKind(StrEnum):
@@ -47,7 +57,11 @@ class ListKind(StrEnum):
     JUDGMENT_DEBTOR = "judgment_debtor"
 
 
-LIST_KIND_LABELS = {ListKind.RED: "红名单", ListKind.BLACK: "黑名单", ListKind.JUDGMENT_DEBTOR: "失信被执行人"}
+LIST_KIND_LABELS = {
+    ListKind.RED: "红名单",
+    ListKind.BLACK: "黑名单",
+    ListKind.JUDGMENT_DEBTOR: "失信被执行人",
+}
 
 
 class TaskType(StrEnum):
@@ -68,8 +82,12 @@ class TaskStatus(StrEnum):
 
 
 TASK_STATUS_LABELS = {
-    TaskStatus.DRAFT: "草稿", TaskStatus.DRAWN: "已抽取", TaskStatus.INSPECTING: "检查中",
-    TaskStatus.REVIEWING: "审核中", TaskStatus.PUBLISHED: "已公示", TaskStatus.CLOSED: "已结束",
+    TaskStatus.DRAFT: "草稿",
+    TaskStatus.DRAWN: "已抽取",
+    TaskStatus.INSPECTING: "检查中",
+    TaskStatus.REVIEWING: "审核中",
+    TaskStatus.PUBLISHED: "已公示",
+    TaskStatus.CLOSED: "已结束",
 }
 OPEN_TASK_STATUSES = (TaskStatus.DRAFT, TaskStatus.DRAWN, TaskStatus.INSPECTING, TaskStatus.REVIEWING)
 
@@ -85,9 +103,13 @@ class InspectionStatus(StrEnum):
 
 
 INSPECTION_STATUS_LABELS = {
-    InspectionStatus.PENDING: "待检查", InspectionStatus.IN_PROGRESS: "检查中",
-    InspectionStatus.SUBMITTED: "待审核", InspectionStatus.RETURNED: "已退回",
-    InspectionStatus.APPROVED: "待公示", InspectionStatus.PUBLISHED: "已公示", InspectionStatus.VOID: "已作废",
+    InspectionStatus.PENDING: "待检查",
+    InspectionStatus.IN_PROGRESS: "检查中",
+    InspectionStatus.SUBMITTED: "待审核",
+    InspectionStatus.RETURNED: "已退回",
+    InspectionStatus.APPROVED: "待公示",
+    InspectionStatus.PUBLISHED: "已公示",
+    InspectionStatus.VOID: "已作废",
 }
 
 
@@ -120,12 +142,19 @@ class ImportRecordType(StrEnum):
 
 
 IMPORT_RECORD_TYPE_LABELS = {
-    ImportRecordType.ENTERPRISE: "市场主体登记信息", ImportRecordType.ABNORMAL: "经营异常名录",
-    ImportRecordType.SERIOUS_VIOLATION: "严重违法失信名单", ImportRecordType.PENALTY: "行政处罚",
-    ImportRecordType.COMPLAINT: "消费者投诉", ImportRecordType.RED_LIST: "红名单",
-    ImportRecordType.BLACK_LIST: "黑名单", ImportRecordType.JUDGMENT_DEBTOR: "失信被执行人",
-    ImportRecordType.SMALL_MICRO: "小微企业名录", ImportRecordType.LICENSE: "行政许可",
-    ImportRecordType.ANNUAL_REPORT: "年度报告", ImportRecordType.COMMITMENT: "信用承诺",
-    ImportRecordType.PARTY: "非公党建", ImportRecordType.INSPECTOR: "执法检查人员",
+    ImportRecordType.ENTERPRISE: "市场主体登记信息",
+    ImportRecordType.ABNORMAL: "经营异常名录",
+    ImportRecordType.SERIOUS_VIOLATION: "严重违法失信名单",
+    ImportRecordType.PENALTY: "行政处罚",
+    ImportRecordType.COMPLAINT: "消费者投诉",
+    ImportRecordType.RED_LIST: "红名单",
+    ImportRecordType.BLACK_LIST: "黑名单",
+    ImportRecordType.JUDGMENT_DEBTOR: "失信被执行人",
+    ImportRecordType.SMALL_MICRO: "小微企业名录",
+    ImportRecordType.LICENSE: "行政许可",
+    ImportRecordType.ANNUAL_REPORT: "年度报告",
+    ImportRecordType.COMMITMENT: "信用承诺",
+    ImportRecordType.PARTY: "非公党建",
+    ImportRecordType.INSPECTOR: "执法检查人员",
     ImportRecordType.INSPECTION_ITEM: "随机抽查事项清单",
 }

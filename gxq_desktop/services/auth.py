@@ -63,8 +63,16 @@ class UserInfo:
 
 
 def _info(u: User) -> UserInfo:
-    return UserInfo(u.id, u.username, u.display_name, Role(u.role), u.department_id, u.is_active,
-                    u.locked_until, u.last_login_at)
+    return UserInfo(
+        u.id,
+        u.username,
+        u.display_name,
+        Role(u.role),
+        u.department_id,
+        u.is_active,
+        u.locked_until,
+        u.last_login_at,
+    )
 
 
 def _actor(u: User) -> Actor:
@@ -88,13 +96,25 @@ class AuthService:
         with self.db.transaction() as s:
             if (s.scalar(select(func.count()).select_from(User)) or 0) > 0:
                 raise AuthError("数据库中已有用户，不能再创建首个管理员。请用管理员账户登录后添加用户。")
-            user = User(username=username, display_name=display_name.strip() or username,
-                        password_hash=hash_password(password), role=Role.ADMIN.value,
-                        password_changed_at=utcnow())
+            user = User(
+                username=username,
+                display_name=display_name.strip() or username,
+                password_hash=hash_password(password),
+                role=Role.ADMIN.value,
+                password_changed_at=utcnow(),
+            )
             s.add(user)
             s.flush()
-            s.add(AuditEvent(user_id=user.id, username=username, action="user.create_first_admin",
-                             entity_type="User", entity_id=user.id, summary=f"创建首个系统管理员 {username}"))
+            s.add(
+                AuditEvent(
+                    user_id=user.id,
+                    username=username,
+                    action="user.create_first_admin",
+                    entity_type="User",
+                    entity_id=user.id,
+                    summary=f"创建首个系统管理员 {username}",
+                )
+            )
             return _info(user)
 
     def login(self, username: str, password: str, *, now: dt.datetime | None = None) -> Actor:
@@ -113,14 +133,28 @@ class AuthService:
             if not verify_password(user.password_hash, password):
                 user.failed_attempts += 1
                 left = MAX_FAILED_ATTEMPTS - user.failed_attempts
-                event = AuditEvent(user_id=user.id, username=user.username, action="login.failed",
-                                   entity_type="User", entity_id=user.id, summary="密码错误")
+                event = AuditEvent(
+                    user_id=user.id,
+                    username=user.username,
+                    action="login.failed",
+                    entity_type="User",
+                    entity_id=user.id,
+                    summary="密码错误",
+                )
                 s.add(event)
                 if left <= 0:
                     user.locked_until = now + LOCKOUT
                     user.failed_attempts = 0
-                    s.add(AuditEvent(user_id=user.id, username=user.username, action="login.locked",
-                                     entity_type="User", entity_id=user.id, summary="连续 5 次密码错误，锁定 10 分钟"))
+                    s.add(
+                        AuditEvent(
+                            user_id=user.id,
+                            username=user.username,
+                            action="login.locked",
+                            entity_type="User",
+                            entity_id=user.id,
+                            summary="连续 5 次密码错误，锁定 10 分钟",
+                        )
+                    )
                     s.commit()
                     raise AccountLocked("密码连续错误 5 次，账户已锁定 10 分钟。")
                 s.commit()
@@ -130,8 +164,16 @@ class AuthService:
             user.last_login_at = now
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            s.add(AuditEvent(user_id=user.id, username=user.username, action="login.success",
-                             entity_type="User", entity_id=user.id, summary="登录"))
+            s.add(
+                AuditEvent(
+                    user_id=user.id,
+                    username=user.username,
+                    action="login.success",
+                    entity_type="User",
+                    entity_id=user.id,
+                    summary="登录",
+                )
+            )
             return _actor(user)
 
 
@@ -144,22 +186,34 @@ class UserService(Service):
         with self.read() as s:
             return [_info(u) for u in s.scalars(select(User).order_by(User.username))]
 
-    def add_user(self, username: str, password: str, role: Role | str, display_name: str = "",
-                 department_id: int | None = None) -> UserInfo:
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: Role | str,
+        display_name: str = "",
+        department_id: int | None = None,
+    ) -> UserInfo:
         self.require(Permission.MANAGE_USERS)
         username = _validate_username(username)
         check_password_strength(password)
         try:
             role = Role(role)
         except ValueError:
-            raise ValidationError(f"未知的角色“{role}”。可选：admin、section_head、inspector、clerk。",
-                                  field="role") from None
+            raise ValidationError(
+                f"未知的角色“{role}”。可选：admin、section_head、inspector、clerk。", field="role"
+            ) from None
         with self.tx() as s:
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 raise ValidationError(f"用户名“{username}”已存在。", field="username")
-            user = User(username=username, display_name=display_name.strip() or username,
-                        password_hash=hash_password(password), role=role.value, department_id=department_id,
-                        password_changed_at=utcnow())
+            user = User(
+                username=username,
+                display_name=display_name.strip() or username,
+                password_hash=hash_password(password),
+                role=role.value,
+                department_id=department_id,
+                password_changed_at=utcnow(),
+            )
             s.add(user)
             self.audit(s, "user.add", f"添加用户 {username}（{role.label}）", entity=user)
             return _info(user)
@@ -173,7 +227,9 @@ class UserService(Service):
             if user.id == self.actor.user_id and not active:
                 raise ValidationError("不能停用当前登录的账户。")
             user.is_active = active
-            self.audit(s, "user.set_active", f"{'启用' if active else '停用'}用户 {user.username}", entity=user)
+            self.audit(
+                s, "user.set_active", f"{'启用' if active else '停用'}用户 {user.username}", entity=user
+            )
             return _info(user)
 
     def reset_password(self, user_id: int, new_password: str) -> None:

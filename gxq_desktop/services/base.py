@@ -33,11 +33,18 @@ def describe_db_error(exc: BaseException, db: Database) -> str:
         return "数据库用户名或密码错误，请在“系统管理 → 数据库连接”中重新输入。"
     if "does not exist" in text and "database" in text:
         return f"服务器上不存在数据库“{db.url.database}”，请检查数据库名称或请管理员创建。"
-    if "connection refused" in text or "could not connect" in text or "timeout" in text or "timed out" in text:
+    if (
+        "connection refused" in text
+        or "could not connect" in text
+        or "timeout" in text
+        or "timed out" in text
+    ):
         return f"无法连接到数据库服务器 {db.url.host}:{db.url.port or 5432}，请检查网络和服务器是否开启。"
-    if "server closed the connection" in text or "connection" in text and "lost" in text:
+    if "server closed the connection" in text or ("connection" in text and "lost" in text):
         return "与数据库服务器的连接已断开，本次操作未保存。请检查网络后重试。"
-    return "数据库操作失败，本次操作未保存。" + ("" if not text else f"（{str(getattr(exc, 'orig', exc))[:200]}）")
+    return "数据库操作失败，本次操作未保存。" + (
+        "" if not text else f"（{str(getattr(exc, 'orig', exc))[:200]}）"
+    )
 
 
 class Service:

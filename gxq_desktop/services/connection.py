@@ -22,7 +22,12 @@ from .errors import DatabaseError
 KEYRING_SERVICE = "GXQ Desktop 数据库"
 
 # Backends that keep secrets in plain files (or nowhere): not acceptable for a password.
-_INSECURE_BACKENDS = ("keyrings.alt.file", "keyring.backends.fail", "keyring.backends.null", "PlaintextKeyring")
+_INSECURE_BACKENDS = (
+    "keyrings.alt.file",
+    "keyring.backends.fail",
+    "keyring.backends.null",
+    "PlaintextKeyring",
+)
 
 
 def keyring_account(s: DatabaseSettings) -> str:
@@ -36,7 +41,7 @@ def secure_keyring_available(backend: KeyringBackend | None = None) -> bool:
         return False
     try:
         return float(backend.priority) > 0  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - a backend whose priority raises is unusable here
+    except Exception:
         return False
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 
-from gxq_desktop.domain.roles import ROLE_LABELS, Permission, Role, has_permission
+from gxq_desktop.domain.roles import PERMISSION_LABELS, ROLE_LABELS, Permission, Role, has_permission
 
 from .errors import PermissionDenied
-from gxq_desktop.domain.roles import PERMISSION_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +41,6 @@ def command_line_actor() -> Actor:
     """
     try:
         who = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name on some service accounts
+    except Exception:
         who = "unknown"
     return Actor(user_id=None, username=f"cli:{who}", display_name=f"命令行（{who}）", role=Role.ADMIN)
