@@ -35,13 +35,21 @@ def keyring_account(s: DatabaseSettings) -> str:
 
 
 def secure_keyring_available(backend: KeyringBackend | None = None) -> bool:
+    """True only if every backend that could receive the password keeps it securely.
+
+    keyring may return a ChainerBackend that writes to the first backend accepting the secret; a
+    plain-text backend anywhere in that chain (keyrings.alt makes itself one) disqualifies it.
+    """
     backend = backend or keyring.get_keyring()
+    chained = getattr(backend, "backends", None)
+    if chained is not None:
+        return bool(chained) and all(secure_keyring_available(b) for b in chained)
     ident = f"{type(backend).__module__}.{type(backend).__name__}"
     if any(bad in ident for bad in _INSECURE_BACKENDS):
         return False
     try:
         return float(backend.priority) > 0  # type: ignore[arg-type]
-    except Exception:
+    except Exception:  # noqa: BLE001 - a backend whose priority raises is unusable here
         return False
 
 

@@ -1,0 +1,104 @@
+"""Schema versions: upgrade from empty, refuse a newer database, back up SQLite before upgrading."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from gxq_desktop.db import migrate
+from gxq_desktop.db.engine import Database
+from gxq_desktop.db.models import Base
+from gxq_desktop.services.errors import SchemaTooNew
+
+
+def test_upgrade_from_empty_creates_every_model_table(empty_db: Database) -> None:
+    assert migrate.schema_status(empty_db).state is migrate.SchemaState.EMPTY
+    migrate.upgrade(empty_db)
+    status = migrate.schema_status(empty_db)
+    assert status.state is migrate.SchemaState.CURRENT
+    assert status.database_revision == migrate.head_revision()
+    tables = set(inspect(empty_db.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_upgrade_twice_is_a_no_op(db: Database) -> None:
+    assert migrate.upgrade(db) is None
+    assert migrate.schema_status(db).state is migrate.SchemaState.CURRENT
+
+
+def test_migrated_schema_matches_the_models(db: Database) -> None:
+    """Autogenerate finds nothing to do: the migrations describe exactly the ORM models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(ctx, Base.metadata)
+    # Index objects created by later migrations for search (FTS tables, trigram indexes) are not in the
+    # ORM metadata; only report differences about mapped tables and columns.
+    relevant = [d for d in diff if d[0] in ("add_table", "add_column", "remove_column", "add_fk")]
+    assert relevant == []
+
+
+def test_newer_database_is_refused(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    status = migrate.schema_status(db)
+    assert status.state is migrate.SchemaState.NEWER
+    with pytest.raises(SchemaTooNew) as err:
+        migrate.upgrade(db)
+    assert "比本程序新" in err.value.message
+    assert "9999_from_the_future" in err.value.message
+
+
+def test_foreign_database_is_recognised(empty_db: Database) -> None:
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)"))
+    assert migrate.schema_status(empty_db).state is migrate.SchemaState.FOREIGN
+
+
+def test_sqlite_file_is_backed_up_before_an_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "office.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO departments (code, name, is_active) VALUES ('SJJ', '市场监督管理局', 1)"))
+        # Pretend the file was written by an older release: point it at a revision before head.
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001_baseline'"))
+    head = migrate.head_revision()
+    if head == "0001_baseline":
+        pytest.skip("only one revision so far: nothing older to upgrade from")
+    backup_dir = tmp_path / "backups"
+    backup = migrate.upgrade(db, backup_dir=backup_dir)
+    assert backup is not None and backup.parent == backup_dir
+    con = sqlite3.connect(backup)
+    try:
+        assert con.execute("SELECT name FROM departments").fetchall() == [("市场监督管理局",)]
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001_baseline",)
+    finally:
+        con.close()
+
+
+def test_backup_helper_copies_a_consistent_file(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    migrate.upgrade(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO departments (code, name, is_active) VALUES ('X', '税务局', 1)"))
+    target = migrate.backup_sqlite(db, tmp_path / "b")
+    assert target is not None
+    con = sqlite3.connect(target)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT count(*) FROM departments").fetchone() == (1,)
+    finally:
+        con.close()
+
+
+def test_sqlite_connection_settings(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
