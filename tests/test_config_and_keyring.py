@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import keyring
 import pytest
 from keyring.backends import fail
@@ -14,8 +16,12 @@ from .conftest import MemoryKeyring
 
 
 def test_settings_round_trip_in_the_basedir() -> None:
-    s = Settings(database=DatabaseSettings(kind="postgresql", host="10.0.0.5", port=5433, database="gxq",
-                                           username="clerk"), last_username="luru")
+    s = Settings(
+        database=DatabaseSettings(
+            kind="postgresql", host="10.0.0.5", port=5433, database="gxq", username="clerk"
+        ),
+        last_username="luru",
+    )
     config.save(s)
     assert paths.settings_file().is_relative_to(paths.config_dir())
     loaded = config.load()
@@ -70,7 +76,9 @@ def test_open_configured_asks_for_the_password_when_none_is_stored() -> None:
 
 
 def test_url_is_built_safely_with_special_characters() -> None:
-    url = connection.url_for(DatabaseSettings(kind="postgresql", username="u@x", database="d/b"), "p@ss:/word")
+    url = connection.url_for(
+        DatabaseSettings(kind="postgresql", username="u@x", database="d/b"), "p@ss:/word"
+    )
     assert url.password == "p@ss:/word" and url.username == "u@x" and url.database == "d/b"
 
 
@@ -79,7 +87,7 @@ def test_chain_with_a_plaintext_member_is_not_secure(memory_keyring: MemoryKeyri
     from keyring.backends.chainer import ChainerBackend
 
     class Chain(ChainerBackend):
-        members: list[object] = []
+        members: ClassVar[list[object]] = []
 
         @property  # type: ignore[override]
         def backends(self) -> list[object]:

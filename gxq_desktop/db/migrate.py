@@ -94,7 +94,7 @@ def upgrade(db: Database, *, backup_dir: Path | None = None) -> Path | None:
     """Bring the schema to this program's head. Returns the backup file written, if any."""
     status = schema_status(db)
     if status.state is SchemaState.NEWER:
-        from gxq_desktop.services.errors import SchemaTooNew
+        from gxq_desktop.errors import SchemaTooNew
 
         raise SchemaTooNew(newer_message(status))
     if status.state is SchemaState.CURRENT:

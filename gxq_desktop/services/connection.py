@@ -7,6 +7,7 @@ plain-text file.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import keyring
@@ -48,8 +49,8 @@ def secure_keyring_available(backend: KeyringBackend | None = None) -> bool:
     if any(bad in ident for bad in _INSECURE_BACKENDS):
         return False
     try:
-        return float(backend.priority) > 0  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - a backend whose priority raises is unusable here
+        return float(backend.priority) > 0
+    except Exception:
         return False
 
 
@@ -76,10 +77,8 @@ def store_password(s: DatabaseSettings, password: str) -> bool:
 def forget_password(s: DatabaseSettings) -> None:
     if not secure_keyring_available():
         return
-    try:
+    with contextlib.suppress(keyring.errors.KeyringError):
         keyring.delete_password(KEYRING_SERVICE, keyring_account(s))
-    except keyring.errors.KeyringError:
-        pass
 
 
 def url_for(s: DatabaseSettings, password: str | None) -> URL:
