@@ -14,7 +14,7 @@ from gxq_desktop.services.context import Actor
 from gxq_desktop.services.dashboard import DashboardService
 from gxq_desktop.services.errors import PermissionDenied
 from gxq_desktop.services.statistics import StatisticsService
-from gxq_desktop.services.workflow_queries import WorkflowQueries, WorkingDays
+from gxq_desktop.services.workflow_queries import WorkflowQueries
 
 from .conftest import make_user
 from .workflow_seed import TODAY, seed_workflow
@@ -55,13 +55,6 @@ def test_overdue_follows_the_working_day_calendar(db: Database, admin: Actor) ->
     assert svc.publicity_backlog(today=dt.date(2026, 6, 3)) == (1, 1)
     [row] = svc.awaiting_publicity_page(today=dt.date(2026, 6, 1)).rows
     assert row.due_on == dt.date(2026, 6, 2) and row.days_left == 1 and not row.overdue
-
-
-def test_working_days_honour_holidays_and_adjusted_workdays() -> None:
-    cal = WorkingDays({dt.date(2026, 10, 1): False, dt.date(2026, 10, 10): True})
-    assert cal.add(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 2)  # 1 Oct is a holiday
-    assert cal.is_workday(dt.date(2026, 10, 10))  # a Saturday made a workday (调休)
-    assert cal.add(dt.date(2026, 6, 12), 1) == dt.date(2026, 6, 15)  # Friday → Monday
 
 
 def test_plans_tasks_and_draw_runs(db: Database, admin: Actor) -> None:

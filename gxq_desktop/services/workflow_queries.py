@@ -10,14 +10,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row, Select, and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from gxq_desktop.db.models import (
-    CalendarDay,
     Department,
     DrawPlan,
     DrawRun,
@@ -30,6 +29,7 @@ from gxq_desktop.db.models import (
     PublicityRecord,
     User,
 )
+from gxq_desktop.domain import working_days
 from gxq_desktop.domain.enums import (
     INSPECTION_STATUS_LABELS,
     TASK_STATUS_LABELS,
@@ -38,11 +38,11 @@ from gxq_desktop.domain.enums import (
     TaskType,
 )
 from gxq_desktop.domain.roles import Permission
+from gxq_desktop.domain.working_days import PUBLICITY_WORKING_DAYS
 
+from . import calendar
 from .base import Service
 from .paging import DEFAULT_PAGE_SIZE, Page, capped_count, check_page_args
-
-PUBLICITY_WORKING_DAYS = 20  # 企业信息公示暂行条例 第六条
 
 PLAN_STATUS_LABELS = {"draft": "草稿", "active": "执行中", "closed": "已结束"}
 PUBLICITY_STATUS_LABELS = {"pending": "待公示", "published": "已公示", "withdrawn": "已撤回"}
@@ -65,50 +65,15 @@ def task_type_label(value: str) -> str:
 # --------------------------------------------------------------------------- working days
 
 
-class WorkingDays:
-    """Working-day arithmetic: Monday–Friday, corrected by the ``calendar_days`` exceptions
-    (public holidays, 调休 weekend workdays) that administrators maintain.
-
-    TODO: use ``services.calendar`` once the reference-data work lands it, so there is one rule.
-    """
-
-    def __init__(self, exceptions: dict[dt.date, bool]) -> None:
-        self.exceptions = exceptions
-
-    @classmethod
-    def load(cls, session: Session, start: dt.date, end: dt.date) -> WorkingDays:
-        rows = session.execute(
-            select(CalendarDay.day, CalendarDay.is_workday).where(CalendarDay.day.between(start, end))
-        )
-        return cls({day: bool(work) for day, work in rows})
-
-    @staticmethod
-    def span(start: dt.date, days: int) -> dt.date:
-        """A date far enough after ``start`` to hold ``days`` working days (Spring Festival included)."""
-        return start + dt.timedelta(days=days * 2 + 30)
-
-    def is_workday(self, day: dt.date) -> bool:
-        if day in self.exceptions:
-            return self.exceptions[day]
-        return day.weekday() < 5
-
-    def add(self, start: dt.date, days: int) -> dt.date:
-        """The ``days``-th working day after ``start`` (``start`` itself not counted)."""
-        day, left = start, days
-        while left > 0:
-            day += dt.timedelta(days=1)
-            if self.is_workday(day):
-                left -= 1
-        return day
-
-
 def publicity_due_dates(session: Session, completed: Iterable[dt.date | None]) -> dict[dt.date, dt.date]:
-    """Due date of publicity (20 working days after the result) for each completion date."""
+    """Due date of publicity (20 working days after the result) for each completion date, on the
+    official working-day calendar (one read of its exceptions for the whole span)."""
     dates = sorted({d for d in completed if d is not None})
     if not dates:
         return {}
-    calendar = WorkingDays.load(session, dates[0], WorkingDays.span(dates[-1], PUBLICITY_WORKING_DAYS))
-    return {d: calendar.add(d, PUBLICITY_WORKING_DAYS) for d in dates}
+    end = dates[-1] + dt.timedelta(days=PUBLICITY_WORKING_DAYS * 3 + 30)
+    exceptions = calendar.exceptions_between(session, dates[0], end)
+    return {d: working_days.add_working_days(d, PUBLICITY_WORKING_DAYS, exceptions) for d in dates}
 
 
 # --------------------------------------------------------------------------- row types
@@ -468,7 +433,7 @@ def _awaiting_publicity_condition() -> ColumnElement[bool]:
     )
 
 
-def _publicity_select() -> Select[Unpack[tuple[Any, ...]]]:
+def _publicity_select() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Inspection.id.label("inspection_id"),
