@@ -14,7 +14,11 @@ from gxq_desktop import __version__, paths
 from gxq_desktop.services.errors import GxqError
 
 # Add a module here when it adds sub-commands (each defines register(subparsers)).
-COMMAND_MODULES = ["gxq_desktop.cli.db_commands", "gxq_desktop.cli.user_commands"]
+COMMAND_MODULES = [
+    "gxq_desktop.cli.db_commands",
+    "gxq_desktop.cli.user_commands",
+    "gxq_desktop.cli.demo_commands",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
