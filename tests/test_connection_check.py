@@ -132,3 +132,48 @@ def test_postgres_wrong_password() -> None:
     assert not r.ok and r.problem in ("no_password", "wrong_password")
     r = connection.test_connection(settings, "Right-Pass-1")
     assert r.problem != "wrong_password"  # connected; the postgres database is no GXQ database
+
+
+# --------------------------------------------------------------------------- start-up: prepare_database
+
+
+def test_prepare_creates_a_new_local_database(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "gxq.sqlite3"
+    r = connection.prepare_database(f"sqlite:///{path}", backup_dir=tmp_path / "backups")
+    assert r.ok and r.upgraded and r.db is not None and "已创建新的本地数据库" in r.message
+    assert migrate.schema_status(r.db).state is migrate.SchemaState.CURRENT
+    r.db.dispose()
+    again = connection.prepare_database(f"sqlite:///{path}", backup_dir=tmp_path / "backups")
+    assert again.ok and not again.upgraded and again.message == ""
+    assert again.db is not None
+    again.db.dispose()
+
+
+def test_prepare_refuses_newer_and_foreign_local_files(tmp_path: Path) -> None:
+    path = tmp_path / "gxq.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+    db.dispose()
+    r = connection.prepare_database(f"sqlite:///{path}", backup_dir=tmp_path)
+    assert not r.ok and r.db is None and r.problem == "schema_newer" and "请升级本程序" in r.message
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"PK\x03\x04 not a database")
+    r = connection.prepare_database(f"sqlite:///{bad}", backup_dir=tmp_path)
+    assert not r.ok and r.problem == "not_sqlite"
+
+
+@needs_pg
+@pytest.mark.db
+def test_prepare_never_changes_a_shared_database(
+    db_engine_name: str, empty_db: Database, tmp_path: Path
+) -> None:
+    if db_engine_name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    r = connection.prepare_database(empty_db.url, backup_dir=tmp_path)
+    assert not r.ok and r.problem == "schema_empty" and "gxq-desktop db upgrade" in r.message
+    assert migrate.schema_status(empty_db).state is migrate.SchemaState.EMPTY  # untouched
+    missing = make_url(PG_URL or "").set(database="gxq_no_such_db")
+    r = connection.prepare_database(missing, backup_dir=tmp_path)
+    assert not r.ok and r.problem == "database_missing"

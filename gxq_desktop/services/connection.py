@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from gxq_desktop.config import DatabaseSettings
 from gxq_desktop.db.engine import Database, postgres_url, sqlite_url
-from gxq_desktop.db.migrate import SchemaState, SchemaStatus, newer_message, schema_status
+from gxq_desktop.db.migrate import SchemaState, SchemaStatus, newer_message, schema_status, upgrade
 
 from .base import describe_db_error
 from .errors import DatabaseError
@@ -245,3 +246,76 @@ def _test_sqlite(s: DatabaseSettings) -> ConnectionTestResult:
         db.dispose()
     ok, problem, verdict = _schema_verdict(status, shared=False)
     return ConnectionTestResult(ok, f"本地数据库文件“{path}”。" + verdict, problem, version, status.state)
+
+
+# --------------------------------------------------------------------------- opening at start-up
+
+
+@dataclass(frozen=True)
+class PreparedDatabase:
+    """The outcome of opening the database at start-up: ready to use, or why not."""
+
+    db: Database | None  # open and at this program's schema when ``ok``
+    ok: bool
+    message: str  # what happened (the upgrade done) or what is wrong and what to do
+    problem: str | None = None  # as in ConnectionTestResult
+    schema_state: SchemaState | None = None
+    backup: Path | None = None  # the SQLite copy made before an upgrade
+    upgraded: bool = False
+
+
+def settings_for_url(url: URL) -> DatabaseSettings:
+    """Connection settings that describe ``url`` (for messages about a ``--db`` database)."""
+    if url.get_backend_name() == "sqlite":
+        return DatabaseSettings(kind="sqlite", sqlite_path=url.database or "")
+    return DatabaseSettings(
+        kind="postgresql",
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        database=url.database or "",
+        username=url.username or "",
+    )
+
+
+def prepare_database(url: URL | str, *, backup_dir: Path) -> PreparedDatabase:
+    """Open the database and bring it to a usable state, or say why not (runs off the GUI thread).
+
+    A local SQLite file is created or upgraded here (after a backup copy). A shared PostgreSQL
+    database is never changed: an empty or older one needs ``gxq-desktop db upgrade`` by an
+    administrator, because other workstations may still run the older program.
+    """
+    db = Database(url)
+    settings = settings_for_url(db.url)
+    sqlite_path = db.sqlite_path
+    if sqlite_path is not None and sqlite_path.exists() and sqlite_path.is_file():
+        with sqlite_path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+        if head and head != _SQLITE_MAGIC:
+            db.dispose()
+            return PreparedDatabase(
+                None, False, f"“{sqlite_path}”不是 SQLite 数据库文件，请选择其他文件。", "not_sqlite"
+            )
+    try:
+        status = schema_status(db)
+    except (OperationalError, DBAPIError) as exc:
+        db.dispose()
+        if db.is_sqlite:
+            return PreparedDatabase(None, False, describe_db_error(exc, db), "unreadable")
+        code, message = _classify_pg_error(str(getattr(exc, "orig", exc)), settings)
+        return PreparedDatabase(None, False, message, code)
+    state = status.state
+    if db.is_sqlite and state in (SchemaState.EMPTY, SchemaState.OLDER):
+        try:
+            backup = upgrade(db, backup_dir=backup_dir)
+        except (OperationalError, DBAPIError) as exc:
+            db.dispose()
+            return PreparedDatabase(None, False, describe_db_error(exc, db), "unreadable", state)
+        done = "已创建新的本地数据库。" if state is SchemaState.EMPTY else "本地数据库结构已升级。"
+        if backup is not None:
+            done += f"升级前的数据库已备份到“{backup}”。"
+        return PreparedDatabase(db, True, done, None, state, backup, True)
+    ok, problem, verdict = _schema_verdict(status, shared=not db.is_sqlite)
+    if not ok:
+        db.dispose()
+        return PreparedDatabase(None, False, verdict, problem, state)
+    return PreparedDatabase(db, True, "", None, state)
