@@ -47,7 +47,7 @@ QListWidget#navigation { background: #f3f6fa; border: none; border-right: 1px so
     outline: 0; padding-top: 8px; }
 QListWidget#navigation::item { padding: 9px 10px; margin: 1px 6px; border-radius: 6px; color: #22364a; }
 QListWidget#navigation::item:hover { background: #e3ebf5; }
-QListWidget#navigation::item:selected { background: #2f74c8; color: #ffffff; }
+QListWidget#navigation::item:selected { background: #d6e6fa; color: #174a8f; border-left: 3px solid #2f74c8; }
 """
 
 

@@ -112,7 +112,9 @@ class StatisticsService(Service):
             categories = grouped(Enterprise.subject_category)
             sections = grouped(Enterprise.industry_section)
             statuses = grouped(Enterprise.status)
-            departments: dict[int, str] = {i: n for i, n in s.execute(select(Department.id, Department.name))}
+            departments: dict[int, str] = {
+                i: n for i, n in s.execute(select(Department.id, Department.name).where(Department.is_active))
+            }
             per_dept: dict[int | None, list[int]] = {}
             for i, (_label, model) in enumerate(RECORD_TYPES):
                 dept_col = model.department_id  # type: ignore[attr-defined]
@@ -120,6 +122,9 @@ class StatisticsService(Service):
                     per_dept.setdefault(dept_id, [0] * len(RECORD_TYPES))[i] = int(n)
         section_names = industry_section_names()
         section_label = {k: f"{k} {v}" for k, v in section_names.items()}
+        # Every department is listed, also those that sent nothing yet (归集 coverage at a glance).
+        for dept_id in departments:
+            per_dept.setdefault(dept_id, [0] * len(RECORD_TYPES))
         dept_rows = [
             DepartmentRecordRow(
                 departments.get(d, NO_DEPARTMENT) if d is not None else NO_DEPARTMENT, tuple(c)

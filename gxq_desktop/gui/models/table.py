@@ -38,6 +38,8 @@ ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_CENTER = Qt.AlignmentFlag.AlignCenter
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
+TOOLTIP_MIN_CHARS = 12
+
 WARNING_COLOR = QColor("#b26a00")
 DANGER_COLOR = QColor("#c62828")
 MUTED_COLOR = QColor("#6b7785")
@@ -135,8 +137,12 @@ class RowTableModel(QAbstractTableModel):
             if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
                 return int(ALIGN_RIGHT.value)
             return int(ALIGN_LEFT.value)
-        if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
-            return col.tooltip(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col.tooltip is not None:
+                return col.tooltip(row)
+            # Long texts are elided in the cell: show them whole on hover.
+            text = col.text(row) if col.text is not None else display_text(col.value(row))
+            return text if len(text) > TOOLTIP_MIN_CHARS else None
         if role == Qt.ItemDataRole.ForegroundRole and col.foreground is not None:
             color = col.foreground(row)
             return QBrush(color) if color is not None else None

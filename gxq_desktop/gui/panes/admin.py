@@ -116,7 +116,7 @@ class UsersTab(QWidget):
         self.model = RowTableModel(
             [
                 Column(self.tr("用户名"), lambda u: u.username, width=120),
-                Column(self.tr("姓名"), lambda u: u.display_name, width=120),
+                Column(self.tr("姓名"), lambda u: u.display_name, width=180),
                 Column(self.tr("角色"), lambda u: u.role.label, width=100),
                 Column(
                     self.tr("状态"),
@@ -256,7 +256,7 @@ class AuditTab(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("按用户、操作或内容筛选"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMaximumWidth(280)
+        self.search.setMinimumWidth(260)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(300)

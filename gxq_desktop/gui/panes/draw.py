@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from gxq_desktop.domain.enums import TASK_STATUS_LABELS
 from gxq_desktop.services.workflow_queries import DrawRunRow, PlanRow, TaskRow, WorkflowQueries
 
-from ..models.table import MUTED_COLOR, Column, PagedTableModel, RowTableModel
+from ..models.table import ALIGN_CENTER, MUTED_COLOR, Column, PagedTableModel, RowTableModel
 from ..widgets import MessageBar, make_table_view, report_error, section_title
 from ..workers import run_op
 from .base import Pane, PaneContext
@@ -110,12 +110,18 @@ class DrawPane(Pane):
         rl.addWidget(self.runs_title)
         self.runs_model = RowTableModel(
             [
-                Column(self.tr("次序"), lambda r: r.run_no, text=lambda r: f"第 {r.run_no} 次", width=60),
+                Column(
+                    self.tr("次序"),
+                    lambda r: r.run_no,
+                    text=lambda r: self.tr("第 {n} 次").format(n=r.run_no),
+                    align=ALIGN_CENTER,
+                    width=60,
+                ),
                 Column(self.tr("随机种子"), lambda r: r.seed, width=200),
                 Column(self.tr("抽取方法"), lambda r: r.method, width=150),
                 Column(self.tr("抽中户数"), lambda r: r.drawn_count, width=70),
                 Column(self.tr("抽取时间"), lambda r: r.executed_at, width=130),
-                Column(self.tr("执行人"), lambda r: r.executed_by, width=90),
+                Column(self.tr("执行人"), lambda r: r.executed_by, width=140),
                 Column(
                     self.tr("是否有效"),
                     lambda r: r.is_current,
@@ -130,7 +136,7 @@ class DrawPane(Pane):
         self.runs_view = make_table_view(self.runs_model)
         rl.addWidget(self.runs_view)
         splitter.addWidget(runs_box)
-        splitter.setSizes([160, 320, 160])
+        splitter.setSizes([110, 380, 200])
 
         ctx.signals.draw_executed.connect(lambda _id: self.refresh())
 

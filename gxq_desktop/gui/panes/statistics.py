@@ -6,7 +6,16 @@ from __future__ import annotations
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalBarSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gxq_desktop.services.statistics import CountRow, DepartmentRecordRow, Statistics, StatisticsService
 
@@ -18,6 +27,18 @@ from .base import Pane, PaneContext
 
 def _share(total: int):  # type: ignore[no-untyped-def]
     return lambda r: f"{r.count / total:.1%}" if total else ""
+
+
+def _count_view(model: RowTableModel) -> QTableView:
+    """A short count table: the name column takes the room, numbers fit their contents."""
+    view = make_table_view(model)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for i in (1, 2):
+        header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return view
 
 
 class StatisticsPane(Pane):
@@ -48,9 +69,9 @@ class StatisticsPane(Pane):
         self.section_model = RowTableModel(
             self._count_columns(self.tr("行业门类（GB/T 4754-2017）"), 0), self
         )
-        self.category_view = make_table_view(self.category_model)
-        self.status_view = make_table_view(self.status_model)
-        self.section_view = make_table_view(self.section_model)
+        self.category_view = _count_view(self.category_model)
+        self.status_view = _count_view(self.status_model)
+        self.section_view = _count_view(self.section_model)
         grid.addWidget(section_title(self.tr("按主体类型")), 0, 0)
         grid.addWidget(self.category_view, 1, 0)
         grid.addWidget(section_title(self.tr("按登记状态")), 2, 0)
@@ -66,8 +87,8 @@ class StatisticsPane(Pane):
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(320)
         grid.addWidget(self.chart_view, 0, 2, 4, 1)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 4)
         grid.setColumnStretch(2, 4)
         self.tabs.addTab(entities, self.tr("市场主体"))
 
@@ -115,7 +136,7 @@ class StatisticsPane(Pane):
             model.columns = self._count_columns(title, total)
             model.set_rows(rows)
         self._draw_chart(st.by_industry_section)
-        dept_columns = [Column(self.tr("来源部门"), lambda r: r.department, width=200)]
+        dept_columns = [Column(self.tr("来源部门"), lambda r: r.department, width=280)]
         for i, label in enumerate(st.record_types):
             dept_columns.append(Column(label, lambda r, i=i: r.counts[i], width=90))
         dept_columns.append(Column(self.tr("合计"), lambda r: r.total))
@@ -136,6 +157,7 @@ class StatisticsPane(Pane):
         top = sorted(rows, key=lambda r: r.count)[-12:]  # the largest sections, smallest at the bottom
         bar = QBarSet(self.tr("市场主体"))
         bar.setColor(QColor("#2f74c8"))
+        bar.setLabelColor(QColor("#1d2b3a"))
         labels = []
         for r in top:
             bar.append(r.count)
@@ -151,9 +173,9 @@ class StatisticsPane(Pane):
         self.chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(y)
         x = QValueAxis()
-        x.setRange(0, max(r.count for r in top) * 1.15)
+        x.setRange(0, max(r.count for r in top) * 1.12)  # room for the value labels
         x.setLabelFormat("%d")
-        x.setTickCount(5)
+        x.applyNiceNumbers()
         self.chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(x)
 
