@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "gxq_desktop.cli.db_commands",
     "gxq_desktop.cli.user_commands",
     "gxq_desktop.cli.demo_commands",
+    "gxq_desktop.cli.import_commands",
 ]
 
 Handler = Callable[[argparse.Namespace], int]
