@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -123,7 +124,7 @@ class AuthService:
         with self.db.transaction() as s:
             user = s.scalar(select(User).where(User.username == username.strip()))
             if user is None:
-                verify_password(_DUMMY_HASH, password)  # same time as a real check: no user probing
+                verify_password(_dummy_hash(), password)  # same time as a real check: no user probing
                 raise AuthError(generic)
             if not user.is_active:
                 raise AuthError("该账户已停用，请联系系统管理员。")
@@ -177,7 +178,10 @@ class AuthService:
             return _actor(user)
 
 
-_DUMMY_HASH = hash_password("not-a-real-password-0")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: one Argon2 hash costs ~0.3 s of the program's start-up.
+    return hash_password("not-a-real-password-0")
 
 
 class UserService(Service):
