@@ -39,10 +39,8 @@ from gxq_desktop.services.auth import AuthService
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.errors import CancelledError, GxqError
 
-from .dialogs.db_connection import DbConnectionDialog
 from .dialogs.errors import show_bug, show_error
 from .dialogs.login import FirstAdminDialog, LoginDialog
-from .dialogs.users import DatabasePasswordDialog
 from .icons import app_icon
 from .main_window import MainWindow
 from .workers import run_op
@@ -227,6 +225,8 @@ class Startup:
     # ---- database
 
     def _ask_password(self, d: DatabaseSettings) -> tuple[str | None, bool]:
+        from .dialogs.users import DatabasePasswordDialog
+
         secure = connection.secure_keyring_available()
         dialog = DatabasePasswordDialog(f"{d.host}:{d.port}/{d.database}", d.username, secure_keyring=secure)
         if not dialog.exec():
@@ -314,6 +314,8 @@ class Startup:
                 path=self.db_settings.effective_sqlite_path()
             )
         elif choice == "settings":
+            from .dialogs.db_connection import DbConnectionDialog  # only when needed: faster start-up
+
             dialog = DbConnectionDialog(self.settings)
             if dialog.exec() and dialog.saved:
                 self.settings = dialog.settings

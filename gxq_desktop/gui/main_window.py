@@ -31,8 +31,6 @@ from gxq_desktop.domain.roles import Permission
 from gxq_desktop.services.auth import UserService
 from gxq_desktop.services.context import Actor
 
-from .dialogs.db_connection import DbConnectionDialog
-from .dialogs.users import NewPasswordDialog
 from .icons import app_icon, icon
 from .panes import PaneSpec, visible_panes
 from .panes.base import Pane, PaneContext
@@ -232,6 +230,8 @@ class MainWindow(QMainWindow):
     # ---- actions
 
     def change_password(self) -> None:
+        from .dialogs.users import NewPasswordDialog
+
         dialog = NewPasswordDialog(self.tr("修改密码"), ask_old=True, parent=self)
         if not dialog.exec():
             return
@@ -247,6 +247,8 @@ class MainWindow(QMainWindow):
         )
 
     def edit_connection(self) -> None:
+        from .dialogs.db_connection import DbConnectionDialog
+
         dialog = DbConnectionDialog(config.load(), self)
         if dialog.exec() and dialog.saved:
             QMessageBox.information(
