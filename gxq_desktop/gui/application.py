@@ -294,7 +294,7 @@ class Startup:
                     connection.store_password(self.db_settings, password)
                 if prepared.message:
                     log.info("database prepared: %s", prepared.message)
-                    self.login_message = prepared.message
+                    self.login_message = "\n".join(m for m in (self.login_message, prepared.message) if m)
                 log.info("database open: %s", prepared.db.location_label)
                 return prepared.db
             log.warning("database not usable (%s): %s", prepared.problem, prepared.message)
