@@ -177,3 +177,12 @@ def test_prepare_never_changes_a_shared_database(
     missing = make_url(PG_URL or "").set(database="gxq_no_such_db")
     r = connection.prepare_database(missing, backup_dir=tmp_path)
     assert not r.ok and r.problem == "database_missing"
+
+
+def test_classify_a_port_that_is_no_postgres() -> None:
+    d = DatabaseSettings(kind="postgresql", host="10.0.0.5", port=80, database="gxq", username="gxq")
+    code, message = connection._classify_pg_error(
+        'connection to server at "10.0.0.5", port 80 failed: received invalid response to SSL negotiation: H',
+        d,
+    )
+    assert code == "not_postgres" and "不是 PostgreSQL 数据库服务" in message

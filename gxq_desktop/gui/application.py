@@ -237,12 +237,13 @@ class Startup:
         """Ask what to do about a database that cannot be used: settings / local / retry / quit."""
         box = QMessageBox(QMessageBox.Icon.Warning, _tr("无法使用数据库"), message)
         box.setWindowIcon(app_icon())
+        box.setStyleSheet("QLabel { min-width: 420px; }")
         settings_button = box.addButton(_tr("数据库连接设置…"), QMessageBox.ButtonRole.ActionRole)
         local_button = None
         if not (self.db_settings.kind == "sqlite" and self.url_override is None):
             local_button = box.addButton(_tr("使用本地数据库"), QMessageBox.ButtonRole.ActionRole)
         retry_button = box.addButton(_tr("重试"), QMessageBox.ButtonRole.AcceptRole) if allow_retry else None
-        quit_button = box.addButton(_tr("退出"), QMessageBox.ButtonRole.RejectRole)
+        box.addButton(_tr("退出"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(retry_button or settings_button)
         box.exec()
         clicked = box.clickedButton()
@@ -252,7 +253,6 @@ class Startup:
             return "local"
         if retry_button is not None and clicked is retry_button:
             return "retry"
-        del quit_button
         return "quit"
 
     def open_database(self) -> Database | None:

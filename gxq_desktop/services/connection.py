@@ -115,8 +115,8 @@ class ConnectionTestResult:
     ok: bool
     message: str  # one Chinese sentence or two: what was found and, if needed, what to do
     problem: str | None = None  # wrong_password, no_password, unknown_user, unreachable, unknown_host,
-    # database_missing, no_access, not_sqlite, unreadable, schema_empty, schema_older, schema_newer,
-    # foreign, error
+    # not_postgres, database_missing, no_access, not_sqlite, unreadable, schema_empty, schema_older,
+    # schema_newer, foreign, error
     server_version: str | None = None  # "PostgreSQL 15.10" / "SQLite 3.40.1"
     schema_state: SchemaState | None = None
 
@@ -144,6 +144,11 @@ def _classify_pg_error(text: str, s: DatabaseSettings) -> tuple[str, str]:
         )
     if "could not translate host name" in low or "name or service not known" in low or "nodename" in low:
         return "unknown_host", f"找不到服务器“{s.host}”：主机名无法解析。请检查服务器地址和网络。"
+    if "invalid response to ssl negotiation" in low or "expected authentication request" in low:
+        return (
+            "not_postgres",
+            f"服务器 {server} 的这个端口上运行的不是 PostgreSQL 数据库服务，请检查服务器地址和端口号。",
+        )
     if "permission denied" in low or "not permitted to log in" in low or "pg_hba.conf" in low:
         return (
             "no_access",

@@ -82,6 +82,8 @@ class DbConnectionDialog(QDialog):
         self.ui.browseButton.clicked.connect(self._browse)
         self.ui.testButton.clicked.connect(self.test)
         self._kind_changed()
+        self.setMinimumWidth(560)
+        self.adjustSize()  # room for the wrapped notes
 
     # ---- form ↔ settings
 
@@ -139,6 +141,8 @@ class DbConnectionDialog(QDialog):
         self.ui.resultLabel.setStyleSheet(style)
         self.ui.resultLabel.setText(text)
         self.ui.resultLabel.show()
+        if self.height() < self.sizeHint().height():
+            self.resize(self.width(), self.sizeHint().height())
 
     def test(self) -> None:
         d = self.form_settings()

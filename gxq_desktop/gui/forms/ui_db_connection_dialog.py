@@ -25,7 +25,7 @@ class Ui_DbConnectionDialog(object):
     def setupUi(self, DbConnectionDialog):
         if not DbConnectionDialog.objectName():
             DbConnectionDialog.setObjectName(u"DbConnectionDialog")
-        DbConnectionDialog.resize(560, 520)
+        DbConnectionDialog.resize(580, 560)
         self.mainLayout = QVBoxLayout(DbConnectionDialog)
         self.mainLayout.setSpacing(10)
         self.mainLayout.setObjectName(u"mainLayout")
