@@ -1,17 +1,33 @@
-"""Derived search columns: normalised text and pinyin of names.
+"""Search text: normalisation, pinyin columns and the parser that says what a clerk typed.
 
 Pinyin is computed per character with a cache: a district's names reuse a few thousand characters,
 so after warm-up a name costs a dictionary lookup per character instead of a pypinyin call.
-Polyphonic characters take pypinyin's most common reading (e.g. 银行 → yinhang is handled by phrase
-lookup only for whole names; per-character is a deliberate speed trade-off).
+Polyphonic characters take pypinyin's most common reading (a deliberate speed trade-off).
+
+:func:`parse_query` turns the search box's text into a :class:`ParsedQuery`: its kind (统一社会信用代码,
+注册号, code fragment, pinyin, Chinese text …) and its *terms*. Terms are the runs of letters and
+digits of the normalised text (NFKC, lower case, whitespace dropped); every other character — SQL
+wildcards, quotes, brackets, emoji, control characters — only separates terms, so it can never reach
+SQL or an FTS expression and never changes what a term means. A row matches when every term occurs in
+the same field.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+
+from .uscc import USCC_ALPHABET
+
+MAX_QUERY_CHARS = 100  # of normalised text; longer input is cut (names are at most 200 characters)
+MAX_TERMS = 6
+# Terms shorter than this search names, former names and legal representatives only: one or two
+# characters of an address or a business scope match a large part of the district and say nothing.
+LONG_TERM = 3
 
 
 def normalize_text(text: str | None) -> str:
@@ -22,9 +38,13 @@ def normalize_text(text: str | None) -> str:
     return "".join(ch for ch in text.lower() if not ch.isspace())
 
 
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
 @lru_cache(maxsize=65536)
 def _char_pinyin(ch: str) -> str:
-    if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
+    if is_cjk(ch):
         return lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")[0] if ch else ""
     return ch
 
@@ -44,3 +64,153 @@ def pinyin_columns(name: str | None) -> tuple[str, str]:
         full.append(py)
         initials.append(py[0])
     return "".join(full), "".join(initials)
+
+
+# --------------------------------------------------------------------------- query parser
+
+
+class QueryKind(StrEnum):
+    EMPTY = "empty"  # nothing typed: filters only
+    NOTHING_SEARCHABLE = "nothing"  # only symbols/emoji typed
+    USCC = "uscc"  # 18 characters of the USCC alphabet
+    REG_NO = "reg_no"  # 15-digit 注册号
+    CODE = "code"  # part of a code (e.g. the last 4 characters of a USCC), or 组织机构代码
+    PINYIN = "pinyin"  # Latin letters only: pinyin initials / full pinyin (or Latin letters in a name)
+    TEXT = "text"  # Chinese (or mixed) text: name, former names, legal rep, address, business scope
+
+
+QUERY_KIND_LABELS = {
+    QueryKind.EMPTY: "全部（按筛选条件）",
+    QueryKind.NOTHING_SEARCHABLE: "无可搜索的文字",
+    QueryKind.USCC: "统一社会信用代码",
+    QueryKind.REG_NO: "注册号",
+    QueryKind.CODE: "代码片段",
+    QueryKind.PINYIN: "拼音",
+    QueryKind.TEXT: "名称、法定代表人、地址等",
+}
+
+_USCC_SET = frozenset(USCC_ALPHABET)
+_WILDCARDS = frozenset("%_*?\\'\"`")
+WILDCARD_NOTE = "通配符、引号和表情不参与查询，按其余文字查找。"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    raw: str
+    kind: QueryKind
+    terms: tuple[str, ...] = ()  # lower case; every one must occur in the same field
+    code: str = ""  # upper case, for the code kinds
+    exact_names: tuple[str, ...] = ()  # spellings an exactly typed name may be stored with
+    notes: tuple[str, ...] = ()  # what the parser did that the user should know (Chinese)
+
+    @property
+    def label(self) -> str:
+        return QUERY_KIND_LABELS[self.kind]
+
+    @property
+    def longest_term(self) -> int:
+        return max((len(t) for t in self.terms), default=0)
+
+    @property
+    def is_text_search(self) -> bool:
+        return self.kind not in (QueryKind.EMPTY, QueryKind.NOTHING_SEARCHABLE)
+
+
+def _clean(raw: str) -> str:
+    """NFKC, lower case; control characters and whitespace removed."""
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(ch for ch in text.lower() if not ch.isspace() and unicodedata.category(ch)[0] != "C")
+
+
+def split_terms(normalized: str) -> list[str]:
+    terms: list[str] = []
+    current: list[str] = []
+    for ch in normalized:
+        if ch.isalnum():
+            current.append(ch)
+        elif current:
+            terms.append("".join(current))
+            current = []
+    if current:
+        terms.append("".join(current))
+    return terms
+
+
+def _exact_name_variants(raw: str) -> tuple[str, ...]:
+    stripped = "".join(ch for ch in raw if not ch.isspace() and unicodedata.category(ch)[0] != "C")
+    if not stripped:
+        return ()
+    half = unicodedata.normalize("NFKC", stripped)
+    full_brackets = half.replace("(", "（").replace(")", "）")
+    variants = dict.fromkeys((stripped, half, full_brackets))  # ordered, unique
+    return tuple(v for v in variants if v and len(v) <= 200)
+
+
+def parse_query(raw: str | None) -> ParsedQuery:
+    """What the search box's text means. Never raises; see the module docstring."""
+    raw = raw or ""
+    if len(raw) > 4 * MAX_QUERY_CHARS:
+        raw = raw[: 4 * MAX_QUERY_CHARS]  # no need to normalise megabytes pasted by mistake
+    notes: list[str] = []
+    cleaned = _clean(raw)
+    if not cleaned:
+        return ParsedQuery(raw, QueryKind.EMPTY)
+    if len(cleaned) > MAX_QUERY_CHARS:
+        cleaned = cleaned[:MAX_QUERY_CHARS]
+        notes.append(f"输入过长，只按前 {MAX_QUERY_CHARS} 个字查询。")
+    terms = split_terms(cleaned)
+    if not terms:
+        return ParsedQuery(
+            raw,
+            QueryKind.NOTHING_SEARCHABLE,
+            notes=("请输入名称、代码、拼音或人名等文字；符号和表情不参与查询。",),
+        )
+    if len(terms) > MAX_TERMS:
+        terms = sorted(terms, key=len, reverse=True)[:MAX_TERMS]
+        notes.append(f"关键词过多，只按最长的 {MAX_TERMS} 个查询。")
+    if any(ch in _WILDCARDS or unicodedata.category(ch) == "So" for ch in cleaned):
+        notes.append(WILDCARD_NOTE)
+    joined = "".join(terms)
+    if any(is_cjk(ch) for ch in joined) or not joined.isascii():
+        return ParsedQuery(
+            raw, QueryKind.TEXT, tuple(terms), exact_names=_exact_name_variants(raw), notes=tuple(notes)
+        )
+    code = joined.upper()
+    if joined.isalpha():
+        return ParsedQuery(raw, QueryKind.PINYIN, (joined,), code=code, notes=tuple(notes))
+    # Letters and digits: a code (USCC, 注册号, 组织机构代码 or a part of one).
+    if len(code) == 18 and set(code) <= _USCC_SET:
+        return ParsedQuery(raw, QueryKind.USCC, (joined,), code=code, notes=tuple(notes))
+    if len(code) == 15 and code.isdigit():
+        return ParsedQuery(raw, QueryKind.REG_NO, (joined,), code=code, notes=tuple(notes))
+    if len(code) >= 4:
+        return ParsedQuery(raw, QueryKind.CODE, (joined,), code=code, notes=tuple(notes))
+    # One to three digits (perhaps with letters): too short for a code, search names for it.
+    return ParsedQuery(
+        raw, QueryKind.TEXT, tuple(terms), exact_names=_exact_name_variants(raw), notes=tuple(notes)
+    )
+
+
+def fts_phrase_chars(term: str) -> str:
+    """An FTS5 phrase over single-character tokens: "秦岭" → '"秦 岭"'. Terms are alphanumeric only."""
+    return '"' + " ".join(term) + '"'
+
+
+def fts_trigrams(term: str) -> list[str]:
+    """Trigrams that together cover ``term`` (len ≥ 3): every third one plus the last."""
+    grams = [term[i : i + 3] for i in range(0, len(term) - 2, 3)]
+    last = term[-3:]
+    if grams[-1] != last:
+        grams.append(last)
+    return grams
+
+
+def bigrams_covering(term: str) -> list[str]:
+    """Substrings of at most 2 characters that together cover ``term`` (for gram-array indexes)."""
+    if len(term) <= 2:
+        return [term]
+    grams = [term[i : i + 2] for i in range(0, len(term) - 1, 2)]
+    last = term[-2:]
+    if grams[-1] != last:
+        grams.append(last)
+    return grams

@@ -1,0 +1,274 @@
+"""The enterprise search index, for SQLite and PostgreSQL (created by migration 0002_search_index).
+
+The index is kept in step with ``enterprises`` by the database itself, so that every writer — the
+ORM, Core bulk inserts of the demo data and the import, an import's undo, a clerk's edit, a delete, an
+administrator's SQL — keeps it correct without knowing about it.
+
+SQLite: contentless FTS5 tables, filled by triggers::
+
+    enterprise_fts_tri     trigram, detail=full   name, former_names, legal_rep, name_initials
+    enterprise_fts_chr     one token per character name, former_names, legal_rep  (1–2 character queries:
+                           FTS5's trigram tokenizer finds nothing for them)
+    enterprise_fts_addr    trigram, detail=none   address
+    enterprise_fts_scope   trigram, detail=none   business_scope
+    enterprise_fts_pinyin  trigram, detail=none   name_pinyin
+    enterprise_fts_code    trigram, detail=none   uscc, reg_no, org_code
+
+The one-character table needs the text split into characters inside a trigger; SQLite triggers cannot
+use recursive CTEs, so a small ``gxq_numbers`` table (1…1000) drives ``group_concat(substr(…))``.
+The tables only *propose* candidates: the search service re-checks every candidate against the row
+itself, so an index that holds a stale extra entry (e.g. after ``INSERT OR REPLACE``, which does not
+fire delete triggers) can never show a wrong row. Writers must not use ``INSERT OR REPLACE`` on
+``enterprises`` all the same (use ``ON CONFLICT DO UPDATE``): it would leave such stale entries.
+
+PostgreSQL: GIN indexes on immutable SQL functions of the columns — character unigrams+bigrams of
+name, former names and legal representative (for 1–2 character queries, where ``pg_trgm`` is as blind
+as FTS5's trigrams) and trigrams of address, scope, pinyin and codes. Expression indexes are
+maintained by PostgreSQL itself: no trigger, no extension, no superuser.
+
+PostgreSQL also gets b-tree indexes for keyset paging in name and date order and for the last four
+characters of the USCC; both get partial indexes for the flag filters (records still in force).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+INDEXED_CHARS = 1000  # text beyond this many characters is not split into single characters
+
+FTS_TABLES = (
+    "enterprise_fts_tri",
+    "enterprise_fts_chr",
+    "enterprise_fts_addr",
+    "enterprise_fts_scope",
+    "enterprise_fts_pinyin",
+    "enterprise_fts_code",
+)
+
+
+def _chars(col: str) -> str:
+    """SQL giving ``col`` with a space between characters ("秦岭" → "秦 岭"), NULL for NULL."""
+    return f"(SELECT group_concat(substr({col}, i, 1), ' ') FROM gxq_numbers WHERE i <= length({col}))"
+
+
+def _codes(p: str) -> str:
+    return f"coalesce({p}.uscc, '') || ' ' || coalesce({p}.reg_no, '') || ' ' || coalesce({p}.org_code, '')"
+
+
+# table → (tokenizer options, [(fts column, SQL expression over row alias "{p}")])
+_SQLITE_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "enterprise_fts_tri": (
+        "tokenize='trigram', detail='full'",
+        [
+            ("name", "{p}.name"),
+            ("former_names", "{p}.former_names"),
+            ("legal_rep", "{p}.legal_rep"),
+            ("name_initials", "{p}.name_initials"),
+        ],
+    ),
+    "enterprise_fts_chr": (
+        "tokenize='unicode61', detail='full'",
+        [
+            ("name", _chars("{p}.name")),
+            ("former_names", _chars("{p}.former_names")),
+            ("legal_rep", _chars("{p}.legal_rep")),
+        ],
+    ),
+    "enterprise_fts_addr": ("tokenize='trigram', detail='none'", [("address", "{p}.address")]),
+    "enterprise_fts_scope": ("tokenize='trigram', detail='none'", [("business_scope", "{p}.business_scope")]),
+    "enterprise_fts_pinyin": ("tokenize='trigram', detail='none'", [("name_pinyin", "{p}.name_pinyin")]),
+    "enterprise_fts_code": ("tokenize='trigram', detail='none'", [("codes", _codes("{p}"))]),
+}
+
+# Source columns whose change must re-index each table (for the UPDATE triggers).
+_SQLITE_SOURCES: dict[str, tuple[str, ...]] = {
+    "enterprise_fts_tri": ("name", "former_names", "legal_rep", "name_initials"),
+    "enterprise_fts_chr": ("name", "former_names", "legal_rep"),
+    "enterprise_fts_addr": ("address",),
+    "enterprise_fts_scope": ("business_scope",),
+    "enterprise_fts_pinyin": ("name_pinyin",),
+    "enterprise_fts_code": ("uscc", "reg_no", "org_code"),
+}
+
+# Indexes both engines get (the flag filters and the last four characters of the USCC).
+_COMMON_INDEXES = (
+    "CREATE INDEX ix_abnormal_listings_in_force ON abnormal_listings (enterprise_id) WHERE removed_on IS NULL",
+    "CREATE INDEX ix_serious_violations_in_force ON serious_violations (enterprise_id) WHERE removed_on IS NULL",
+    "CREATE INDEX ix_list_entries_in_force ON list_entries (kind, enterprise_id) WHERE removed_on IS NULL",
+    "CREATE INDEX ix_enterprises_small_micro ON enterprises (id) WHERE is_small_micro",
+)
+_COMMON_INDEX_NAMES = (
+    "ix_abnormal_listings_in_force",
+    "ix_serious_violations_in_force",
+    "ix_list_entries_in_force",
+    "ix_enterprises_small_micro",
+)
+
+
+def _fts_values(table: str, prefix: str) -> tuple[str, str]:
+    cols = _SQLITE_TABLES[table][1]
+    names = ", ".join(c for c, _ in cols)
+    values = ", ".join(expr.format(p=prefix) for _, expr in cols)
+    return names, values
+
+
+def sqlite_ddl() -> list[str]:
+    stmts = [
+        "CREATE TABLE gxq_numbers (i INTEGER PRIMARY KEY)",
+        f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {INDEXED_CHARS}) "
+        "INSERT INTO gxq_numbers (i) SELECT i FROM n",
+    ]
+    for table, (options, cols) in _SQLITE_TABLES.items():
+        col_names = ", ".join(c for c, _ in cols)
+        stmts.append(f"CREATE VIRTUAL TABLE {table} USING fts5({col_names}, content='', {options})")
+    ins = []
+    dele = []
+    for table in _SQLITE_TABLES:
+        names, new_values = _fts_values(table, "new")
+        _, old_values = _fts_values(table, "old")
+        ins.append(f"INSERT INTO {table} (rowid, {names}) VALUES (new.id, {new_values});")
+        dele.append(f"INSERT INTO {table} ({table}, rowid, {names}) VALUES ('delete', old.id, {old_values});")
+        sources = _SQLITE_SOURCES[table]
+        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in sources)
+        stmts.append(
+            f"CREATE TRIGGER {table}_au AFTER UPDATE OF {', '.join(sources)} ON enterprises "
+            f"WHEN {changed} BEGIN {dele[-1]} {ins[-1]} END"
+        )
+    stmts.append(f"CREATE TRIGGER enterprise_fts_ai AFTER INSERT ON enterprises BEGIN {' '.join(ins)} END")
+    stmts.append(f"CREATE TRIGGER enterprise_fts_ad AFTER DELETE ON enterprises BEGIN {' '.join(dele)} END")
+    stmts.extend(_COMMON_INDEXES)
+    return stmts
+
+
+def sqlite_populate() -> list[str]:
+    """Fill the FTS tables from ``enterprises`` (after creating them, or after 'delete-all')."""
+    stmts = []
+    for table in _SQLITE_TABLES:
+        names, values = _fts_values(table, "e")
+        stmts.append(f"INSERT INTO {table} (rowid, {names}) SELECT e.id, {values} FROM enterprises e")
+    return stmts
+
+
+def sqlite_drop() -> list[str]:
+    stmts = [f"DROP TRIGGER IF EXISTS {t}_au" for t in _SQLITE_TABLES]
+    stmts += ["DROP TRIGGER IF EXISTS enterprise_fts_ai", "DROP TRIGGER IF EXISTS enterprise_fts_ad"]
+    stmts += [f"DROP TABLE IF EXISTS {t}" for t in _SQLITE_TABLES]
+    stmts += ["DROP TABLE IF EXISTS gxq_numbers"]
+    stmts += [f"DROP INDEX IF EXISTS {n}" for n in _COMMON_INDEX_NAMES]
+    return stmts
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+PG_GRAMS12 = "gxq_grams12"  # all distinct 1- and 2-character substrings
+PG_GRAMS3 = "gxq_grams3"  # all distinct 3-character substrings
+
+# index name → (function, SQL expression). Queries must use exactly these expressions.
+PG_GRAM_EXPRESSIONS: dict[str, tuple[str, str]] = {
+    "name": (PG_GRAMS12, "lower(e.name)"),
+    "former_names": (PG_GRAMS12, "lower(e.former_names)"),
+    "legal_rep": (PG_GRAMS12, "lower(e.legal_rep)"),
+    "address": (PG_GRAMS3, "lower(e.address)"),
+    "business_scope": (PG_GRAMS3, "lower(e.business_scope)"),
+    "name_pinyin": (PG_GRAMS3, "e.name_pinyin"),
+    "name_initials": (PG_GRAMS3, "e.name_initials"),
+    "codes": (
+        PG_GRAMS3,
+        "lower(coalesce(e.uscc, '') || ' ' || coalesce(e.reg_no, '') || ' ' || coalesce(e.org_code, ''))",
+    ),
+}
+
+
+def pg_ddl() -> list[str]:
+    stmts = [
+        # COST: computing grams is expensive; the planner must read the GIN index, not call them per row.
+        f"""CREATE OR REPLACE FUNCTION {PG_GRAMS12}(t text) RETURNS text[]
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
+          SELECT ARRAY(SELECT DISTINCT g FROM (
+            SELECT substr(t, i, 1) AS g FROM generate_series(1, least(length(t), {INDEXED_CHARS})) AS i
+            UNION ALL
+            SELECT substr(t, i, 2) FROM generate_series(1, least(length(t), {INDEXED_CHARS}) - 1) AS i
+          ) AS s WHERE g !~ '\\s')
+        $$""",
+        f"""CREATE OR REPLACE FUNCTION {PG_GRAMS3}(t text) RETURNS text[]
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
+          SELECT ARRAY(SELECT DISTINCT substr(t, i, 3)
+                       FROM generate_series(1, least(length(t), {4 * INDEXED_CHARS}) - 2) AS i)
+        $$""",
+    ]
+    for key, (fn, expr) in PG_GRAM_EXPRESSIONS.items():
+        col_expr = expr.replace("e.", "")
+        stmts.append(f"CREATE INDEX ix_enterprises_search_{key} ON enterprises USING gin ({fn}({col_expr}))")
+    stmts += [
+        "CREATE INDEX ix_enterprises_name_id ON enterprises (name, id)",
+        "CREATE INDEX ix_enterprises_established_id ON enterprises (established_on, id)",
+        "CREATE INDEX ix_enterprises_initials_pattern ON enterprises (name_initials text_pattern_ops)",
+        # Clerks often have only the last four characters of a USCC. (SQLite finds them through the
+        # code trigram table instead: its reflection warns about expression indexes.)
+        "CREATE INDEX ix_enterprises_uscc_last4 ON enterprises (substr(uscc, 15))",
+        *_COMMON_INDEXES,
+    ]
+    return stmts
+
+
+def pg_drop() -> list[str]:
+    stmts = [f"DROP INDEX IF EXISTS ix_enterprises_search_{key}" for key in PG_GRAM_EXPRESSIONS]
+    stmts += [
+        "DROP INDEX IF EXISTS ix_enterprises_name_id",
+        "DROP INDEX IF EXISTS ix_enterprises_established_id",
+        "DROP INDEX IF EXISTS ix_enterprises_initials_pattern",
+        "DROP INDEX IF EXISTS ix_enterprises_uscc_last4",
+    ]
+    stmts += [f"DROP INDEX IF EXISTS {n}" for n in _COMMON_INDEX_NAMES]
+    stmts += [f"DROP FUNCTION IF EXISTS {PG_GRAMS12}(text)", f"DROP FUNCTION IF EXISTS {PG_GRAMS3}(text)"]
+    return stmts
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def create(conn: Connection) -> None:
+    """Create the index and fill it from the rows already there (used by the migration).
+
+    Whatever an earlier attempt left is dropped first, so running it again is safe.
+    """
+    drop(conn)
+    if conn.dialect.name == "sqlite":
+        for stmt in sqlite_ddl():
+            conn.execute(text(stmt))
+        for stmt in sqlite_populate():
+            conn.execute(text(stmt))
+    else:
+        for stmt in pg_ddl():
+            conn.execute(text(stmt))
+
+
+def drop(conn: Connection) -> None:
+    for stmt in sqlite_drop() if conn.dialect.name == "sqlite" else pg_drop():
+        conn.execute(text(stmt))
+
+
+def refill(conn: Connection) -> None:
+    """Rebuild the SQLite FTS tables from ``enterprises`` (repair, or after loading with triggers off).
+
+    PostgreSQL's expression indexes cannot drift; there this only refreshes the planner statistics.
+    """
+    if conn.dialect.name == "sqlite":
+        for table in _SQLITE_TABLES:
+            conn.execute(text(f"INSERT INTO {table} ({table}) VALUES ('delete-all')"))
+        for stmt in sqlite_populate():
+            conn.execute(text(stmt))
+    optimize(conn)
+
+
+def optimize(conn: Connection) -> None:
+    """After a bulk load: merge FTS5 segments (SQLite) and refresh planner statistics."""
+    if conn.dialect.name == "sqlite":
+        for table in _SQLITE_TABLES:
+            conn.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))
+        conn.execute(text("ANALYZE enterprises"))
+    else:
+        # GIN's fast-update pending list is searched linearly by every query: merge it now.
+        for key in PG_GRAM_EXPRESSIONS:
+            conn.execute(text(f"SELECT gin_clean_pending_list('ix_enterprises_search_{key}'::regclass)"))
+        conn.execute(text("ANALYZE enterprises"))
