@@ -1,0 +1,1111 @@
+"""企业查询: one search box over a million market entities, on SQLite and PostgreSQL.
+
+    svc = SearchService(db, actor)
+    page = svc.search(SearchQuery("秦岭", SearchFilters(abnormal=True), SortOrder.RELEVANCE))
+    page.rows, page.count_text            # first 50 rows, "1,234" or "10,000+"
+    more = svc.fetch_more(page.cursor)    # the next rows (cursor is None when there are no more)
+
+How a query runs (the part that keeps it instant):
+
+1. :func:`~gxq_desktop.domain.search_text.parse_query` says what was typed and splits it into terms.
+2. The query becomes *segments* in display order. With relevance sorting they are the match tiers —
+   exact USCC/注册号/name first, then name, former names, legal representative, address, business
+   scope (or, for pinyin: initials prefix, initials, full pinyin; for codes: suffix, prefix, any
+   part). Each segment has an exact row predicate (``instr`` on the row: what "matches" means) and,
+   when an index exists for it, a candidate query on that index (FTS5 on SQLite, gram GIN indexes on
+   PostgreSQL; see :mod:`gxq_desktop.db.search_index`). Candidates are always re-checked on the row.
+3. Each segment is counted up to ``COUNT_CAP`` + 1 through its index. A small segment is
+   *materialised*: its ids, sorted, are kept in the cursor (at most 10,000 integers). A large one is
+   *walked*: the name (or date) index is read in order with a keyset condition, which finds a page
+   quickly precisely because so many rows match. So no query sorts or counts more than ~10,000 rows,
+   and the count shown is exact up to 10,000 and "10,000+" beyond.
+4. With filters, the smallest of the filter sets (a flag list, a status …) may drive instead.
+
+Cancellation: pass ``cancel`` (a callable returning True when the result is no longer wanted). On
+SQLite a progress handler interrupts the running statement; on PostgreSQL the check runs between
+statements and ``statement_timeout`` bounds each one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import exists, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from gxq_desktop.db import search_index
+from gxq_desktop.db.engine import Database
+from gxq_desktop.db.models import (
+    AbnormalListing,
+    Enterprise,
+    ListEntry,
+    SeriousViolation,
+)
+from gxq_desktop.domain.enums import EnterpriseStatus
+from gxq_desktop.domain.roles import Permission
+from gxq_desktop.domain.search_text import (
+    LONG_TERM,
+    ParsedQuery,
+    QueryKind,
+    bigrams_covering,
+    fts_phrase_chars,
+    fts_trigrams,
+    parse_query,
+    pinyin_columns,
+)
+
+from .base import Service
+from .context import Actor
+from .errors import CancelledError, DatabaseError, ValidationError
+
+COUNT_CAP = 10_000
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 5_000
+STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both engines)
+
+Cancel = Callable[[], bool]
+
+
+class SortOrder(StrEnum):
+    RELEVANCE = "relevance"
+    NAME = "name"
+    DATE = "date"  # newest registration first
+
+
+SORT_LABELS = {SortOrder.RELEVANCE: "相关度", SortOrder.NAME: "名称", SortOrder.DATE: "成立日期（新→旧）"}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Conditions besides the search text. Flags select enterprises that *have* the property."""
+
+    subject_category: str | None = None  # domain.enums.SubjectCategory value
+    subject_type: str | None = None  # 有限责任公司 …
+    industry_section: str | None = None  # GB/T 4754 门类 A–T
+    statuses: tuple[str, ...] = ()  # EnterpriseStatus values
+    established_from: dt.date | None = None
+    established_to: dt.date | None = None
+    risk_classes: tuple[str, ...] = ()  # A/B/C/D
+    abnormal: bool = False  # 经营异常名录 在列
+    serious_violation: bool = False  # 严重违法失信名单 在列
+    blacklist: bool = False
+    redlist: bool = False
+    judgment_debtor: bool = False  # 失信被执行人
+    small_micro: bool = False
+    party_org: bool = False  # 有党组织
+    licensed: bool = False  # 持有有效许可
+    inspected_within_year: bool = False  # 一年内已被抽查
+
+    @property
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+
+FLAG_LABELS: dict[str, str] = {
+    "abnormal": "经营异常",
+    "serious_violation": "严重违法失信",
+    "blacklist": "黑名单",
+    "redlist": "红名单",
+    "judgment_debtor": "失信被执行人",
+    "small_micro": "小微企业",
+    "party_org": "有党组织",
+    "licensed": "持有许可",
+    "inspected_within_year": "一年内已被抽查",
+}
+
+# Names accepted by parse_filter() (the command line's --filter key=value).
+FILTER_KEYS: dict[str, str] = {
+    "category": "主体类别（企业/个体工商户/农民专业合作社/外国企业常驻代表机构）",
+    "type": "主体类型，如 有限责任公司",
+    "section": "国民经济行业门类 A–T",
+    "status": "登记状态，多个用逗号分隔（存续,吊销,注销,迁出,撤销）",
+    "from": "成立日期起 YYYY-MM-DD",
+    "to": "成立日期止 YYYY-MM-DD",
+    "risk": "信用风险分类，多个用逗号分隔（A,B,C,D）",
+    **{k: f"{v}：yes" for k, v in FLAG_LABELS.items()},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str = ""
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    sort: SortOrder = SortOrder.RELEVANCE
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseRow:
+    id: int
+    uscc: str | None
+    reg_no: str | None
+    name: str
+    legal_rep: str | None
+    status: str
+    subject_category: str
+    subject_type: str | None
+    industry_section: str | None
+    established_on: dt.date | None
+    address: str | None
+    is_small_micro: bool
+    risk_class: str | None
+    abnormal: bool  # 经营异常名录 在列
+    serious_violation: bool
+    blacklist: bool
+    redlist: bool
+    judgment_debtor: bool
+    matched: str = ""  # which field matched (名称, 曾用名, 法定代表人 …)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EnterpriseStatus.ACTIVE.value
+
+    @property
+    def code(self) -> str:
+        return self.uscc or self.reg_no or ""
+
+    @property
+    def badges(self) -> tuple[str, ...]:
+        out = []
+        if self.abnormal:
+            out.append("异常")
+        if self.serious_violation:
+            out.append("严违")
+        if self.blacklist:
+            out.append("黑名单")
+        if self.judgment_debtor:
+            out.append("失信")
+        if self.redlist:
+            out.append("红名单")
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------- SQL fragments
+
+
+@dataclass(frozen=True, slots=True)
+class _Sql:
+    sql: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def and_(self, *others: _Sql) -> _Sql:
+        parts = [self, *others]
+        return _Sql(
+            " AND ".join(f"({p.sql})" for p in parts), tuple(itertools.chain(*(p.params for p in parts)))
+        )
+
+    @property
+    def dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+TRUE = _Sql("1 = 1")
+
+
+class _Names:
+    """Unique bind-parameter names for one query plan."""
+
+    def __init__(self) -> None:
+        self._n = itertools.count()
+
+    def __call__(self, value: Any) -> tuple[str, tuple[str, Any]]:
+        name = f"p{next(self._n)}"
+        return f":{name}", (name, value)
+
+
+def _or(parts: Sequence[_Sql]) -> _Sql:
+    if not parts:
+        return _Sql("1 = 0")
+    return _Sql(" OR ".join(f"({p.sql})" for p in parts), tuple(itertools.chain(*(p.params for p in parts))))
+
+
+def _not(part: _Sql) -> _Sql:
+    return _Sql(f"NOT ({part.sql})", part.params)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cand:
+    """Possible matches (a superset) found through an index: an FTS5 subquery selecting ``id``, or a
+    predicate over ``e`` that an index serves (PostgreSQL GIN, b-tree ranges)."""
+
+    sql: _Sql
+    subquery: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    key: str
+    label: str  # shown as "匹配" in the table
+    match: _Sql  # exact row predicate over alias e (never NULL)
+    candidates: _Cand | None  # possible matches through an index, or None (walk or filters only)
+    exact_candidates: bool = False  # candidates are exactly the matches (for counting)
+    fixed_ids: tuple[int, ...] | None = None  # the exact tier: ids looked up in advance
+
+
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    mode: str  # "ids": materialised, sorted ids | "walk": keyset walk over the order index
+    ids: tuple[int, ...] = ()
+    count: int | None = None  # exact count (ids), None: more than COUNT_CAP
+
+
+@dataclass(frozen=True, slots=True)
+class SearchCursor:
+    """Where the next page starts. Opaque to callers; immutable (each page returns a new one)."""
+
+    query: SearchQuery
+    segment: int
+    offset: int  # in the segment's ids (mode "ids")
+    last_key: tuple[Any, ...] | None  # keyset of the last row (mode "walk")
+    decisions: tuple[_Decision | None, ...]
+    exact_ids: tuple[int, ...]
+    delivered: int  # rows returned so far
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    rows: tuple[EnterpriseRow, ...]
+    total: int  # rows matching, exact when not total_capped
+    total_capped: bool  # True: more than COUNT_CAP rows match
+    cursor: SearchCursor | None  # None: no more rows
+    parsed: ParsedQuery
+    elapsed_ms: float = 0.0
+
+    @property
+    def count_text(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.total_capped else f"{self.total:,}"
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.parsed.notes)
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class _Dialect:
+    """What differs between SQLite and PostgreSQL: candidate queries, ``instr`` and plan hints."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self.sqlite = sqlite
+
+    def contains(self, col: str, term: str, names: _Names, *, lower: bool = True) -> _Sql:
+        ph, p = names(term)
+        c = f"lower(coalesce({col}, ''))" if lower else f"coalesce({col}, '')"
+        fn = "instr" if self.sqlite else "strpos"
+        return _Sql(f"{fn}({c}, {ph}) > 0", (p,))
+
+    def all_contain(self, col: str, terms: Sequence[str], names: _Names, *, lower: bool = True) -> _Sql:
+        parts = [self.contains(col, t, names, lower=lower) for t in terms]
+        return parts[0].and_(*parts[1:]) if len(parts) > 1 else parts[0]
+
+    # -- candidate queries (each selects "id")
+
+    def fts(self, table: str, expr: str, names: _Names) -> _Cand:
+        ph, p = names(expr)
+        return _Cand(_Sql(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {ph}", (p,)), True)
+
+    def grams(self, fld: str, grams: Sequence[str], names: _Names) -> _Cand:
+        fn, col = search_index.PG_GRAM_EXPRESSIONS[fld]
+        ph, p = names(sorted(set(grams)))
+        return _Cand(_Sql(f"{fn}({col}) @> CAST({ph} AS text[])", (p,)), False)
+
+    def text_candidates(self, fld: str, terms: Sequence[str], names: _Names) -> tuple[_Cand, bool]:
+        """Candidates for name/former_names/legal_rep; and whether they are exactly the matches."""
+        long_terms = [t for t in terms if len(t) >= LONG_TERM]
+        if self.sqlite:
+            if long_terms:
+                expr = " AND ".join(f'{{{fld}}}: "{t}"' for t in long_terms)
+                return self.fts("enterprise_fts_tri", expr, names), len(long_terms) == len(terms)
+            expr = " AND ".join(f"{{{fld}}}: {fts_phrase_chars(t)}" for t in terms)
+            return self.fts("enterprise_fts_chr", expr, names), True
+        exact = len(terms) == 1 and len(terms[0]) <= 2
+        return self.grams(fld, [g for t in terms for g in bigrams_covering(t)], names), exact
+
+    def trigram_candidates(self, fld: str, table: str, term: str, names: _Names) -> tuple[_Cand, bool]:
+        """Candidates for a field indexed by trigrams only (address, scope, pinyin, codes)."""
+        grams = fts_trigrams(term)
+        exact = len(term) == 3
+        if self.sqlite:
+            expr = " AND ".join(f'"{g}"' for g in grams)
+            return self.fts(table, expr, names), exact
+        return self.grams(fld, grams, names), exact
+
+    def initials_contains_candidates(self, term: str, names: _Names) -> _Cand:
+        if self.sqlite:
+            return self.fts("enterprise_fts_tri", f'{{name_initials}}: "{term}"', names)
+        return self.trigram_candidates("name_initials", "", term, names)[0]
+
+    def initials_prefix_candidates(self, term: str, names: _Names) -> _Cand:
+        if self.sqlite:
+            lo, p1 = names(term)
+            hi, p2 = names(term + "\U0010ffff")
+            return _Cand(_Sql(f"e.name_initials >= {lo} AND e.name_initials < {hi}", (p1, p2)), False)
+        ph, p = names(term + "%")  # terms are letters only: no LIKE wildcard can be in it
+        return _Cand(_Sql(f"e.name_initials LIKE {ph}", (p,)), False)
+
+
+def _text_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]:
+    terms = q.terms
+    segs: list[_Segment] = []
+    for fld, label in (("name", "名称"), ("former_names", "曾用名"), ("legal_rep", "法定代表人")):
+        cand, exact = d.text_candidates(fld, terms, names)
+        segs.append(_Segment(fld, label, d.all_contain(f"e.{fld}", terms, names), cand, exact))
+    if q.longest_term >= LONG_TERM:
+        longest = max(terms, key=len)
+        for fld, table, label in (
+            ("address", "enterprise_fts_addr", "地址"),
+            ("business_scope", "enterprise_fts_scope", "经营范围"),
+        ):
+            cand, exact = d.trigram_candidates(fld, table, longest, names)
+            segs.append(
+                _Segment(fld, label, d.all_contain(f"e.{fld}", terms, names), cand, exact and len(terms) == 1)
+            )
+    return segs
+
+
+def _pinyin_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]:
+    term = q.terms[0]
+    segs = []
+    cand, exact = d.text_candidates("name", [term], names)
+    segs.append(_Segment("name", "名称", d.contains("e.name", term, names), cand, exact))
+    ph, p = names(term)
+    prefix = _Sql(f"substr(coalesce(e.name_initials, ''), 1, {len(term)}) = {ph}", (p,))
+    segs.append(_Segment("initials_prefix", "拼音首字母", prefix, d.initials_prefix_candidates(term, names)))
+    if len(term) >= LONG_TERM:
+        segs.append(
+            _Segment(
+                "initials",
+                "拼音首字母",
+                d.contains("e.name_initials", term, names, lower=False),
+                d.initials_contains_candidates(term, names),
+                True,
+            )
+        )
+        cand, exact = d.trigram_candidates("name_pinyin", "enterprise_fts_pinyin", term, names)
+        segs.append(
+            _Segment("pinyin", "全拼", d.contains("e.name_pinyin", term, names, lower=False), cand, exact)
+        )
+    return segs
+
+
+def _code_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]:
+    code = q.code
+    n = len(code)
+    segs: list[_Segment] = []
+    if n <= 18:
+        ph, p = names(code)
+        suffix = _Sql(f"substr(coalesce(e.uscc, ''), {19 - n}) = {ph} AND length(e.uscc) = 18", (p,))
+        if n == 4 and not d.sqlite:
+            ph2, p2 = names(code)
+            cand: _Cand = _Cand(_Sql(f"substr(e.uscc, 15) = {ph2}", (p2,)), False)
+            exact = True
+        else:
+            cand, exact = d.trigram_candidates("codes", "enterprise_fts_code", code.lower(), names)
+            exact = False  # suffix is stricter than "somewhere in the codes"
+        segs.append(_Segment("uscc_suffix", f"代码后 {n} 位", suffix, cand, exact))
+        ph, p = names(code)
+        lo, p_lo = names(code)
+        hi, p_hi = names(code + "~")
+        segs.append(
+            _Segment(
+                "uscc_prefix",
+                "统一社会信用代码",
+                _Sql(f"substr(coalesce(e.uscc, ''), 1, {n}) = {ph}", (p,)),
+                _Cand(_Sql(f"e.uscc >= {lo} AND e.uscc < {hi}", (p_lo, p_hi)), False),
+                True,
+            )
+        )
+    codes_col = "coalesce(e.uscc, '') || ' ' || coalesce(e.reg_no, '') || ' ' || coalesce(e.org_code, '')"
+    cand, _exact = d.trigram_candidates("codes", "enterprise_fts_code", code.lower(), names)
+    segs.append(
+        _Segment("code", "代码", d.contains(f"upper({codes_col})", code, names, lower=False), cand, False)
+    )
+    cand, exact = d.text_candidates("name", [code.lower()], names)
+    segs.append(_Segment("name", "名称", d.contains("e.name", code.lower(), names), cand, exact))
+    return segs
+
+
+def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
+    """Ids of rows whose USCC, 注册号, 组织机构代码 or whole name is exactly what was typed."""
+    conds = []
+    if q.kind in (QueryKind.USCC, QueryKind.CODE, QueryKind.REG_NO):
+        conds += [Enterprise.uscc == q.code, Enterprise.reg_no == q.code]
+        if len(q.code) == 9:
+            conds.append(Enterprise.org_code == q.code)
+    if q.kind in (QueryKind.TEXT, QueryKind.PINYIN) and q.exact_names:
+        conds.append(Enterprise.name.in_(q.exact_names))
+    if not conds:
+        return ()
+    ids: list[int] = []
+    for cond in conds:  # one indexed lookup each (an OR could make the planner scan)
+        for (i,) in s.execute(select(Enterprise.id).where(cond).order_by(Enterprise.id).limit(20)):
+            if i not in ids:
+                ids.append(i)
+    return tuple(ids)
+
+
+def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) -> list[tuple[str, _Sql]]:
+    """(key, predicate over e) per filter."""
+    parts: list[tuple[str, _Sql]] = []
+
+    def bind(v: Any) -> str:
+        ph, p = names(v.isoformat() if d.sqlite and isinstance(v, dt.date) else v)
+        params.append(p)
+        return ph
+
+    def add(key: str, sql: str) -> None:
+        parts.append((key, _Sql(sql, tuple(params))))
+        params.clear()
+
+    params: list[tuple[str, Any]] = []
+    if f.subject_category:
+        add("category", f"e.subject_category = {bind(f.subject_category)}")
+    if f.subject_type:
+        add("type", f"e.subject_type = {bind(f.subject_type)}")
+    if f.industry_section:
+        add("section", f"e.industry_section = {bind(f.industry_section.upper())}")
+    if f.statuses:
+        add("status", f"e.status IN ({', '.join(bind(s) for s in f.statuses)})")
+    if f.established_from:
+        add("from", f"e.established_on >= {bind(f.established_from)}")
+    if f.established_to:
+        add("to", f"e.established_on <= {bind(f.established_to)}")
+    if f.risk_classes:
+        add("risk", f"e.risk_class IN ({', '.join(bind(r) for r in f.risk_classes)})")
+    if f.small_micro:
+        add("small_micro", "e.is_small_micro" if not d.sqlite else "e.is_small_micro = 1")
+    for key, sql in _flag_exists(f, d, bind):
+        add(key, sql)
+    if f.inspected_within_year:
+        cutoff = dt.datetime.combine(today - dt.timedelta(days=365), dt.time())
+        c = bind(cutoff.isoformat(sep=" ") if d.sqlite else cutoff)
+        add(
+            "inspected_within_year",
+            "EXISTS (SELECT 1 FROM inspections i JOIN draw_runs r ON r.id = i.run_id "
+            f"WHERE i.enterprise_id = e.id AND i.status <> 'void' AND r.executed_at >= {c})",
+        )
+    return parts
+
+
+def _flag_exists(f: SearchFilters, d: _Dialect, bind: Callable[[Any], str]) -> Iterator[tuple[str, str]]:
+    if f.abnormal:
+        yield "abnormal", _in_force("abnormal_listings", "")
+    if f.serious_violation:
+        yield "serious_violation", _in_force("serious_violations", "")
+    for key, kind in (("blacklist", "black"), ("redlist", "red"), ("judgment_debtor", "judgment_debtor")):
+        if getattr(f, key):
+            yield key, _in_force("list_entries", f" AND x.kind = '{kind}'")
+    if f.party_org:
+        yield "party_org", "EXISTS (SELECT 1 FROM party_organizations x WHERE x.enterprise_id = e.id)"
+    if f.licensed:
+        yield (
+            "licensed",
+            "EXISTS (SELECT 1 FROM licenses x WHERE x.enterprise_id = e.id AND x.status = '有效' "
+            f"AND (x.valid_until IS NULL OR x.valid_until >= {bind(dt.date.today())}))",
+        )
+
+
+def _in_force(table: str, extra: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {table} x WHERE x.enterprise_id = e.id AND x.removed_on IS NULL{extra})"
+
+
+# Filters whose matching rows can be listed from a small table (driver candidates on SQLite).
+_FLAG_DRIVERS: dict[str, str] = {
+    "abnormal": "SELECT DISTINCT enterprise_id AS id FROM abnormal_listings WHERE removed_on IS NULL",
+    "serious_violation": "SELECT DISTINCT enterprise_id AS id FROM serious_violations WHERE removed_on IS NULL",
+    "blacklist": "SELECT DISTINCT enterprise_id AS id FROM list_entries WHERE kind = 'black' AND removed_on IS NULL",
+    "redlist": "SELECT DISTINCT enterprise_id AS id FROM list_entries WHERE kind = 'red' AND removed_on IS NULL",
+    "judgment_debtor": "SELECT DISTINCT enterprise_id AS id FROM list_entries "
+    "WHERE kind = 'judgment_debtor' AND removed_on IS NULL",
+    "party_org": "SELECT DISTINCT enterprise_id AS id FROM party_organizations",
+}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parsed: ParsedQuery
+    segments: tuple[_Segment, ...]
+    orders: tuple[str, ...]  # per segment: "name" | "date" | "date_null"
+    filters: _Sql | None
+    drivers: tuple[_Cand, ...]  # candidate sets from filters (SQLite: the smallest may drive)
+    exclude_exact: bool  # relevance: later tiers leave out the exact matches shown first
+
+
+def _ids_sql(ids: Sequence[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids)
+
+
+def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[int, ...] | None) -> _Plan:
+    parsed = parse_query(query.text)
+    names = _Names()
+    if parsed.kind is QueryKind.TEXT:
+        tiers = _text_segments(parsed, d, names)
+    elif parsed.kind is QueryKind.PINYIN:
+        tiers = _pinyin_segments(parsed, d, names)
+    elif parsed.kind in (QueryKind.CODE, QueryKind.REG_NO):
+        tiers = _code_segments(parsed, d, names)
+    else:
+        tiers = []  # a whole USCC: the exact lookup is the answer
+    fparts = _filter_parts(query.filters, d, names, dt.date.today())
+    filters = fparts[0][1].and_(*(p for _, p in fparts[1:])) if fparts else None
+    drivers: list[_Cand] = []
+    if d.sqlite and fparts:
+        keys = {k for k, _ in fparts}
+        drivers += [_Cand(_Sql(sql), True) for k, sql in _FLAG_DRIVERS.items() if k in keys]
+        column_parts = [p for k, p in fparts if k in _COLUMN_FILTERS]
+        if column_parts:
+            drivers.append(_Cand(column_parts[0].and_(*column_parts[1:]), False))
+
+    if exact_ids is None:
+        exact_ids = _exact_lookup(s, parsed) if parsed.is_text_search else ()
+    segments: list[_Segment] = []
+    exclude_exact = False
+    if parsed.kind is QueryKind.NOTHING_SEARCHABLE:
+        pass
+    elif not parsed.is_text_search:
+        segments = [_Segment("all", "", TRUE, None)]
+    elif query.sort is SortOrder.RELEVANCE:
+        if exact_ids:
+            segments.append(_Segment("exact", "完全一致", TRUE, None, True, exact_ids))
+            exclude_exact = True
+        prior: list[_Sql] = []
+        for tier in tiers:
+            match = tier.match.and_(*(_not(p) for p in prior)) if prior else tier.match
+            segments.append(replace(tier, match=match))
+            prior.append(tier.match)
+    else:
+        parts = [t.match for t in tiers]
+        if exact_ids:
+            parts.insert(0, _Sql(f"e.id IN ({_ids_sql(exact_ids)})"))
+        cand = _union_candidates([t.candidates for t in tiers], exact_ids, d)
+        segments = [_Segment("all", "", _or(parts), cand)]
+    if query.sort is SortOrder.DATE:
+        # Walking newest-first needs the dated rows and the undated ones (last) as separate segments.
+        split: list[_Segment] = []
+        orders: list[str] = []
+        for seg in segments:
+            split.append(replace(seg, match=seg.match.and_(_Sql("e.established_on IS NOT NULL"))))
+            split.append(
+                replace(seg, key=seg.key + "_undated", match=seg.match.and_(_Sql("e.established_on IS NULL")))
+            )
+            orders += ["date", "date_null"]
+        segments = split
+    else:
+        orders = ["name"] * len(segments)
+    return _Plan(parsed, tuple(segments), tuple(orders), filters, tuple(drivers), exclude_exact)
+
+
+def _union_candidates(cands: Sequence[_Cand | None], exact_ids: Sequence[int], d: _Dialect) -> _Cand | None:
+    """One candidate set for all tiers (name and date order), or None when a tier has no index."""
+    if not cands or any(c is None for c in cands):
+        return None
+    real = [c for c in cands if c is not None]
+    if d.sqlite:
+        selects = []
+        params: list[tuple[str, Any]] = []
+        for c in real:
+            if c.subquery:
+                selects.append(c.sql.sql)
+            else:
+                selects.append(f"SELECT e.id FROM enterprises e WHERE {c.sql.sql}")
+            params += c.sql.params
+        selects += [f"SELECT {int(i)}" for i in exact_ids]
+        return _Cand(_Sql(" UNION ".join(selects), tuple(params)), True)
+    preds = [c.sql for c in real]
+    if exact_ids:
+        preds.insert(0, _Sql(f"e.id IN ({_ids_sql(exact_ids)})"))
+    return _Cand(_or(preds), False)
+
+
+_COLUMN_FILTERS = frozenset({"category", "type", "section", "status", "from", "to", "risk"})
+
+
+# --------------------------------------------------------------------------- ordering
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    walk: str  # ORDER BY that the order index serves (keyset walk)
+    sort: str  # ORDER BY for sorting materialised candidates (SQLite: "+" keeps the index out)
+    keys: tuple[str, ...]
+    keyset: str  # rows after the last key
+
+
+_ORDERS = {
+    "name": _Order("e.name, e.id", "+e.name, e.id", ("e.name", "e.id"), "(e.name, e.id) > (:k0, :k1)"),
+    "date": _Order(
+        "e.established_on DESC, e.id DESC",
+        "+e.established_on DESC, e.id DESC",
+        ("e.established_on", "e.id"),
+        "(e.established_on, e.id) < (:k0, :k1)",
+    ),
+    "date_null": _Order("e.id DESC", "+e.id DESC", ("e.id",), "e.id < :k0"),
+}
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class SearchService(Service):
+    """Enterprise search (Permission.VIEW_DATA)."""
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        super().__init__(db, actor)
+        self._d = _Dialect(db.is_sqlite)
+
+    # -- public API
+
+    def search(
+        self, query: SearchQuery, *, page_size: int = PAGE_SIZE, cancel: Cancel | None = None
+    ) -> SearchPage:
+        """The first page, with the (capped) count of all matching rows."""
+        self.require(Permission.VIEW_DATA)
+        page_size = _check_page_size(page_size)
+        started = time.perf_counter()
+        with _GuardedSession(self, cancel) as s:
+            plan = _build_plan(s, query, self._d, None)
+            exact = next((seg.fixed_ids for seg in plan.segments if seg.fixed_ids is not None), ())
+            cursor = SearchCursor(query, 0, 0, None, tuple(None for _ in plan.segments), exact, 0)
+            total, capped, cursor = self._count(s, plan, cursor, cancel)
+            rows, next_cursor = self._fetch(s, plan, cursor, page_size, cancel)
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchPage(rows, total, capped, next_cursor, plan.parsed, elapsed)
+
+    def fetch_more(
+        self, cursor: SearchCursor, *, page_size: int = PAGE_SIZE, cancel: Cancel | None = None
+    ) -> SearchPage:
+        """The rows after ``cursor`` (``total`` repeats what the first page said)."""
+        self.require(Permission.VIEW_DATA)
+        page_size = _check_page_size(page_size)
+        started = time.perf_counter()
+        total, capped = _known_total(cursor)
+        with _GuardedSession(self, cancel) as s:
+            plan = _build_plan(s, cursor.query, self._d, cursor.exact_ids)
+            rows, next_cursor = self._fetch(s, plan, cursor, page_size, cancel)
+        elapsed = (time.perf_counter() - started) * 1000
+        return SearchPage(rows, total, capped, next_cursor, plan.parsed, elapsed)
+
+    def iter_rows(
+        self, query: SearchQuery, *, limit: int, batch: int = 1000, cancel: Cancel | None = None
+    ) -> Iterator[tuple[SearchPage, tuple[EnterpriseRow, ...]]]:
+        """All rows of ``query`` (at most ``limit``) in batches, each with the first page (its count)."""
+        first = self.search(query, page_size=min(batch, limit), cancel=cancel)
+        yield first, first.rows
+        done = len(first.rows)
+        cursor = first.cursor
+        while cursor is not None and done < limit:
+            _check(cancel)
+            page = self.fetch_more(cursor, page_size=min(batch, limit - done), cancel=cancel)
+            yield first, page.rows
+            done += len(page.rows)
+            cursor = page.cursor
+
+    # -- deciding how to read each segment
+
+    def _count(
+        self, s: Session, plan: _Plan, cursor: SearchCursor, cancel: Cancel | None
+    ) -> tuple[int, bool, SearchCursor]:
+        """Decide segments in order until their sum passes the cap: (total, capped, cursor)."""
+        decisions = list(cursor.decisions)
+        total = 0
+        capped = False
+        for i in range(len(plan.segments)):
+            dec = decisions[i] or self._decide(s, plan, i, cursor.exact_ids, total, cancel)
+            decisions[i] = dec
+            if dec.count is None:
+                capped = True
+                break
+            total += dec.count
+            if total > COUNT_CAP:
+                capped = True
+                break
+        cursor = replace(cursor, decisions=tuple(decisions))
+        return (COUNT_CAP, True, cursor) if capped else (total, False, cursor)
+
+    def _where(self, plan: _Plan, seg: _Segment, exact_ids: Sequence[int]) -> _Sql:
+        where = seg.match
+        if plan.filters is not None:
+            where = where.and_(plan.filters)
+        if plan.exclude_exact and seg.fixed_ids is None and exact_ids:
+            where = where.and_(_Sql(f"e.id NOT IN ({_ids_sql(exact_ids)})"))
+        return where
+
+    def _decide(
+        self,
+        s: Session,
+        plan: _Plan,
+        index: int,
+        exact_ids: Sequence[int],
+        before: int,
+        cancel: Cancel | None,
+    ) -> _Decision:
+        """Materialise a segment that has at most COUNT_CAP rows; walk a bigger one."""
+        _check(cancel)
+        seg = plan.segments[index]
+        order = plan.orders[index]
+        where = self._where(plan, seg, exact_ids)
+        if seg.fixed_ids is not None:
+            ids = self._materialise(
+                s, _Cand(_Sql(f"e.id IN ({_ids_sql(seg.fixed_ids)})"), False), where, order
+            )
+            return _Decision("ids", ids, len(ids))
+        # Rows that earlier tiers took may still be among this tier's index candidates.
+        slack = before + len(exact_ids)
+        sources: list[tuple[int, _Cand | None, bool]] = []  # (capped estimate, candidates, exact)
+        if seg.candidates is not None:
+            cap = COUNT_CAP + 1 + slack
+            sources.append((self._estimate(s, seg.candidates, cap), seg.candidates, seg.exact_candidates))
+        for drv in plan.drivers:
+            sources.append((self._estimate(s, drv, COUNT_CAP + 1), drv, False))
+        if not sources:  # filters only (or no index for this tier): count through the planner's choice
+            n = self._count_where(s, None, where, COUNT_CAP + 1)
+            if n <= COUNT_CAP:
+                ids = self._materialise(s, None, where, order)
+                return _Decision("ids", ids, len(ids))
+            return _Decision("walk")
+        est, cand, exact = min(sources, key=lambda x: x[0])
+        _check(cancel)
+        if est <= COUNT_CAP + slack:
+            ids = self._materialise(s, cand, where, order, COUNT_CAP + 1)
+            if len(ids) <= COUNT_CAP:
+                return _Decision("ids", ids, len(ids))
+            return _Decision("walk")
+        if exact and plan.filters is None:
+            return _Decision("walk")  # the index alone proves that more than COUNT_CAP rows match
+        n = self._count_where(s, cand, where, COUNT_CAP + 1)
+        if n <= COUNT_CAP:
+            ids = self._materialise(s, cand, where, order)
+            return _Decision("ids", ids, len(ids))
+        return _Decision("walk")
+
+    # -- statements
+
+    def _estimate(self, s: Session, cand: _Cand, cap: int) -> int:
+        """Index candidates, counted up to ``cap`` (no row is read)."""
+        self._hint(s, "candidates")
+        if cand.subquery:
+            sql = f"SELECT count(*) FROM ({cand.sql.sql} LIMIT {int(cap)}) AS c"
+        else:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {cand.sql.sql} LIMIT {int(cap)}) AS c"
+        return int(s.execute(text(sql), cand.sql.dict).scalar_one())
+
+    @staticmethod
+    def _from(cand: _Cand | None, where: _Sql) -> tuple[str, _Sql]:
+        if cand is None:
+            return "enterprises e", where
+        if cand.subquery:
+            return f"({cand.sql.sql}) AS c JOIN enterprises e ON e.id = c.id", _Sql(
+                where.sql, cand.sql.params + where.params
+            )
+        return "enterprises e", cand.sql.and_(where)
+
+    def _count_where(self, s: Session, cand: _Cand | None, where: _Sql, cap: int) -> int:
+        """Rows that really match (re-checked on the row), counted up to ``cap``."""
+        self._hint(s, "any" if cand is None else "candidates")
+        source, cond = self._from(cand, where)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {cond.sql} LIMIT {int(cap)}) AS n"
+        return int(s.execute(text(sql), cond.dict).scalar_one())
+
+    def _materialise(
+        self, s: Session, cand: _Cand | None, where: _Sql, order: str, cap: int = COUNT_CAP
+    ) -> tuple[int, ...]:
+        """Ids of the matching rows in display order (at most ``cap``)."""
+        self._hint(s, "any" if cand is None else "candidates")
+        source, cond = self._from(cand, where)
+        o = _ORDERS[order]
+        sql = (
+            f"SELECT e.id FROM {source} WHERE {cond.sql} "
+            f"ORDER BY {o.sort if self._d.sqlite else o.walk} LIMIT {int(cap)}"
+        )
+        ids = (int(r[0]) for r in s.execute(text(sql), cond.dict))
+        return tuple(dict.fromkeys(ids))  # an index may propose a row twice
+
+    def _walk(
+        self, s: Session, where: _Sql, order: str, last_key: tuple[Any, ...] | None, n: int
+    ) -> list[tuple[Any, ...]]:
+        """The next ``n`` matching rows in index order after ``last_key``: [(key..., id)]."""
+        o = _ORDERS[order]
+        cond = where
+        if last_key is not None:
+            cond = where.and_(_Sql(o.keyset, tuple((f"k{i}", v) for i, v in enumerate(last_key))))
+        self._hint(s, "walk")
+        sql = (
+            f"SELECT {', '.join(o.keys)} FROM enterprises e WHERE {cond.sql} ORDER BY {o.walk} LIMIT {int(n)}"
+        )
+        return [tuple(r) for r in s.execute(text(sql), cond.dict)]
+
+    def _hint(self, s: Session, kind: str) -> None:
+        """PostgreSQL plan hints: here we know whether few or many rows match; the planner does not."""
+        if self._d.sqlite:
+            return
+        index_scan, bitmap_scan = {"walk": ("on", "off"), "candidates": ("off", "on"), "any": ("on", "on")}[
+            kind
+        ]
+        s.execute(text(f"SET LOCAL enable_indexscan = {index_scan}"))
+        s.execute(text(f"SET LOCAL enable_bitmapscan = {bitmap_scan}"))
+
+    # -- reading pages
+
+    def _fetch(
+        self, s: Session, plan: _Plan, cursor: SearchCursor, n: int, cancel: Cancel | None
+    ) -> tuple[tuple[EnterpriseRow, ...], SearchCursor | None]:
+        picked: list[tuple[int, str]] = []  # (id, matched label)
+        decisions = list(cursor.decisions)
+        seg_i, offset, last_key = cursor.segment, cursor.offset, cursor.last_key
+        while len(picked) < n and seg_i < len(plan.segments):
+            _check(cancel)
+            seg = plan.segments[seg_i]
+            dec = decisions[seg_i]
+            if dec is None:
+                before = sum(d.count or 0 for d in decisions[:seg_i] if d is not None)
+                dec = self._decide(s, plan, seg_i, cursor.exact_ids, before, cancel)
+                decisions[seg_i] = dec
+            want = n - len(picked)
+            if dec.mode == "ids":
+                chunk = dec.ids[offset : offset + want]
+                picked += [(i, seg.label) for i in chunk]
+                offset += len(chunk)
+                exhausted = offset >= len(dec.ids)
+            else:
+                where = self._where(plan, seg, cursor.exact_ids)
+                keys = self._walk(s, where, plan.orders[seg_i], last_key, want)
+                picked += [(int(k[-1]), seg.label) for k in keys]
+                if keys:
+                    last_key = keys[-1]
+                exhausted = len(keys) < want
+            if exhausted:
+                seg_i, offset, last_key = seg_i + 1, 0, None
+        rows = self._rows(s, picked)
+        if seg_i >= len(plan.segments):
+            return rows, None
+        return rows, replace(
+            cursor,
+            segment=seg_i,
+            offset=offset,
+            last_key=last_key,
+            decisions=tuple(decisions),
+            delivered=cursor.delivered + len(rows),
+        )
+
+    def _rows(self, s: Session, ids: list[tuple[int, str]]) -> tuple[EnterpriseRow, ...]:
+        if not ids:
+            return ()
+        e = Enterprise.__table__.c
+
+        def flag(model: Any, *extra: Any) -> Any:
+            t = model.__table__.c
+            return exists().where(t.enterprise_id == e.id, t.removed_on.is_(None), *extra)
+
+        le = ListEntry.__table__.c
+        stmt = select(
+            e.id,
+            e.uscc,
+            e.reg_no,
+            e.name,
+            e.legal_rep,
+            e.status,
+            e.subject_category,
+            e.subject_type,
+            e.industry_section,
+            e.established_on,
+            e.address,
+            e.is_small_micro,
+            e.risk_class,
+            flag(AbnormalListing).label("abnormal"),
+            flag(SeriousViolation).label("serious"),
+            flag(ListEntry, le.kind == "black").label("black"),
+            flag(ListEntry, le.kind == "red").label("red"),
+            flag(ListEntry, le.kind == "judgment_debtor").label("debtor"),
+        ).where(e.id.in_([i for i, _ in ids]))
+        by_id = {r.id: r for r in s.execute(stmt)}
+        out = []
+        for i, label in ids:
+            r = by_id.get(i)
+            if r is None:
+                continue  # deleted meanwhile
+            out.append(
+                EnterpriseRow(
+                    id=r.id,
+                    uscc=r.uscc,
+                    reg_no=r.reg_no,
+                    name=r.name,
+                    legal_rep=r.legal_rep,
+                    status=r.status,
+                    subject_category=r.subject_category,
+                    subject_type=r.subject_type,
+                    industry_section=r.industry_section,
+                    established_on=r.established_on,
+                    address=r.address,
+                    is_small_micro=bool(r.is_small_micro),
+                    risk_class=r.risk_class,
+                    abnormal=bool(r.abnormal),
+                    serious_violation=bool(r.serious),
+                    blacklist=bool(r.black),
+                    redlist=bool(r.red),
+                    judgment_debtor=bool(r.debtor),
+                    matched=label,
+                )
+            )
+        return tuple(out)
+
+
+def _check_page_size(page_size: int) -> int:
+    return max(1, min(int(page_size), MAX_PAGE_SIZE))
+
+
+def _known_total(cursor: SearchCursor) -> tuple[int, bool]:
+    total = 0
+    for dec in cursor.decisions:
+        if dec is None or dec.count is None:
+            return COUNT_CAP, True
+        total += dec.count
+    return (COUNT_CAP, True) if total > COUNT_CAP else (total, False)
+
+
+def _check(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise CancelledError("查询已取消。")
+
+
+class _GuardedSession:
+    """A read session that can be interrupted (``cancel``) and never runs away (statement timeout)."""
+
+    def __init__(self, svc: SearchService, cancel: Cancel | None) -> None:
+        self.svc = svc
+        self.cancel = cancel
+        self._cm: Any = None
+        self._session: Session | None = None
+        self._raw: Any = None
+
+    def __enter__(self) -> Session:
+        self._cm = self.svc.read()
+        s: Session = self._cm.__enter__()
+        self._session = s
+        deadline = time.monotonic() + STATEMENT_TIMEOUT_S
+        cancel = self.cancel
+        if self.svc.db.is_sqlite:
+            raw: Any = s.connection().connection.dbapi_connection
+            self._raw = raw
+
+            def progress() -> int:
+                return 1 if (cancel is not None and cancel()) or time.monotonic() > deadline else 0
+
+            raw.set_progress_handler(progress, 20_000)
+        else:
+            s.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_S}s'"))
+            # The gram functions are costed high (see db.search_index); JIT would then compile every
+            # query for tens of milliseconds to save microseconds.
+            s.execute(text("SET LOCAL jit = off"))
+        return s
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if self._raw is not None:
+            with contextlib.suppress(Exception):  # the connection may be gone
+                self._raw.set_progress_handler(None, 0)
+        try:
+            if exc is not None:
+                translated = self._translate(exc)
+                if translated is not None:
+                    self._cm.__exit__(None, None, None)
+                    raise translated from exc
+            return bool(self._cm.__exit__(exc_type, exc, tb))
+        finally:
+            self._raw = None
+
+    def _translate(self, exc: BaseException) -> Exception | None:
+        message = str(getattr(exc, "orig", exc)).lower()
+        interrupted = "interrupted" in message or "canceling statement" in message
+        if isinstance(exc, OperationalError | DatabaseError) and interrupted:
+            if self.cancel is not None and self.cancel():
+                return CancelledError("查询已取消。")
+            return DatabaseError(
+                f"查询超过 {STATEMENT_TIMEOUT_S} 秒仍未完成，已停止。请输入更具体的关键词或增加筛选条件后重试。"
+            )
+        return None
+
+
+# --------------------------------------------------------------------------- filters from text
+
+
+def parse_filter(spec: str, filters: SearchFilters) -> SearchFilters:
+    """Apply one ``key=value`` (command line) to ``filters``; raises ValidationError with a hint."""
+    if "=" not in spec:
+        raise ValidationError(f"筛选条件“{spec}”应写成 名称=值，可用的名称：{', '.join(FILTER_KEYS)}")
+    key, value = (x.strip() for x in spec.split("=", 1))
+    values = tuple(v.strip() for v in value.replace("，", ",").split(",") if v.strip())
+    try:
+        if key == "category":
+            return replace(filters, subject_category=value)
+        if key == "type":
+            return replace(filters, subject_type=value)
+        if key == "section":
+            return replace(filters, industry_section=value.upper()[:1])
+        if key == "status":
+            return replace(filters, statuses=values)
+        if key == "from":
+            return replace(filters, established_from=dt.date.fromisoformat(value))
+        if key == "to":
+            return replace(filters, established_to=dt.date.fromisoformat(value))
+        if key == "risk":
+            return replace(filters, risk_classes=tuple(v.upper() for v in values))
+    except ValueError as exc:
+        raise ValidationError(f"筛选条件“{spec}”的日期应写成 YYYY-MM-DD。") from exc
+    if key in FLAG_LABELS:
+        on = value.lower() in ("1", "yes", "y", "true", "是", "on")
+        flags: dict[str, Any] = {key: on}
+        return replace(filters, **flags)
+    raise ValidationError(f"未知的筛选条件“{key}”，可用的名称：{', '.join(FILTER_KEYS)}")
+
+
+# --------------------------------------------------------------------------- index maintenance
+
+
+def fill_missing_pinyin(db: Database, *, batch: int = 5000) -> int:
+    """Compute name_pinyin/name_initials where a writer left them empty; returns rows updated."""
+    e = Enterprise.__table__
+    updated = 0
+    last_id = 0
+    while True:
+        with db.transaction() as s:
+            rows = s.execute(
+                select(e.c.id, e.c.name)
+                .where(e.c.id > last_id, e.c.name_pinyin.is_(None), e.c.name.is_not(None))
+                .order_by(e.c.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return updated
+            params = []
+            for r in rows:
+                full, initials = pinyin_columns(r.name)
+                params.append({"i": r.id, "p": full[:600], "n": initials[:200]})
+            s.execute(
+                text("UPDATE enterprises SET name_pinyin = :p, name_initials = :n WHERE id = :i"), params
+            )
+            updated += len(rows)
+            last_id = rows[-1].id
+
+
+def rebuild_search_index(db: Database) -> None:
+    """Repair: fill missing pinyin, rebuild the SQLite FTS tables, refresh statistics.
+
+    Not needed after ordinary writes (triggers and expression indexes keep the index in step); call
+    :func:`optimize_search_index` after a bulk load instead.
+    """
+    fill_missing_pinyin(db)
+    with db.engine.begin() as conn:
+        search_index.refill(conn)
+
+
+def optimize_search_index(db: Database) -> None:
+    """After a bulk load (demo data, a large import): merge FTS segments, refresh planner statistics."""
+    with db.engine.begin() as conn:
+        search_index.optimize(conn)

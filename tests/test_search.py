@@ -1,0 +1,425 @@
+"""企业查询: the query parser, query semantics on SQLite and PostgreSQL, bad input, paging, cancelling,
+and an index that stays in step with every kind of write."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete, text, update
+
+from gxq_desktop.db.engine import Database
+from gxq_desktop.db.models import Enterprise
+from gxq_desktop.domain.roles import Role
+from gxq_desktop.domain.search_text import QueryKind, parse_query, pinyin_columns
+from gxq_desktop.services import search as search_mod
+from gxq_desktop.services.context import Actor
+from gxq_desktop.services.errors import CancelledError, ValidationError
+from gxq_desktop.services.search import (
+    SearchFilters,
+    SearchPage,
+    SearchQuery,
+    SearchService,
+    SortOrder,
+    parse_filter,
+    rebuild_search_index,
+)
+
+from .search_builders import add_department, add_enterprises, add_records, enterprise_row
+
+# --------------------------------------------------------------------------- parser (no database)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "terms"),
+    [
+        ("", QueryKind.EMPTY, ()),
+        ("   ", QueryKind.EMPTY, ()),
+        ("秦", QueryKind.TEXT, ("秦",)),
+        (" 秦 岭 ", QueryKind.TEXT, ("秦岭",)),  # stray spaces do not matter
+        ("秦岭%", QueryKind.TEXT, ("秦岭",)),  # a wildcard is only a separator
+        ("秦'岭", QueryKind.TEXT, ("秦", "岭")),
+        ("万森（陕西）机器人", QueryKind.TEXT, ("万森", "陕西", "机器人")),
+        ("ＸＡＧＸ", QueryKind.PINYIN, ("xagx",)),  # full-width and upper case
+        ("XaGx", QueryKind.PINYIN, ("xagx",)),
+        ("91610131MAC9KMEQ8J", QueryKind.USCC, ("91610131mac9kmeq8j",)),
+        ("９１６１０１３１ｍａｃ９ｋｍｅｑ８ｊ", QueryKind.USCC, ("91610131mac9kmeq8j",)),
+        ("9161 0131 MAC9 KMEQ 8J", QueryKind.USCC, ("91610131mac9kmeq8j",)),
+        ("EQ8J", QueryKind.CODE, ("eq8j",)),
+        ("610131200012345", QueryKind.REG_NO, ("610131200012345",)),
+        ("12", QueryKind.TEXT, ("12",)),
+        ("%_\\", QueryKind.NOTHING_SEARCHABLE, ()),
+        ("😀😀", QueryKind.NOTHING_SEARCHABLE, ()),
+        ("\x00\x07\x1b", QueryKind.EMPTY, ()),
+        ("秦\x00岭", QueryKind.TEXT, ("秦岭",)),  # control characters are dropped
+    ],
+)
+def test_parse_query_understands_what_was_typed(typed: str, kind: QueryKind, terms: tuple[str, ...]) -> None:
+    q = parse_query(typed)
+    assert q.kind is kind
+    assert q.terms == terms
+
+
+def test_parse_query_explains_what_it_ignored() -> None:
+    assert parse_query("%秦岭%").notes  # wildcard note
+    assert parse_query("😀").notes
+    long = parse_query("秦" * 5000)
+    assert long.kind is QueryKind.TEXT and len(long.terms[0]) == 100 and long.notes
+    assert "万森（陕西）机器人有限公司" in parse_query("万森(陕西)机器人有限公司").exact_names
+    assert "万森(陕西)机器人有限公司" in parse_query("万森(陕西)机器人有限公司").exact_names
+
+
+def test_pinyin_columns() -> None:
+    assert pinyin_columns("西安高新科技有限公司") == ("xiangaoxinkejiyouxiangongsi", "xagxkjyxgs")
+    assert pinyin_columns("（ＡＢＣ）秦岭") == ("abcqinling", "abcql")
+
+
+def test_parse_filter() -> None:
+    f = SearchFilters()
+    f = parse_filter("status=吊销,注销", f)
+    f = parse_filter("from=2020-01-01", f)
+    f = parse_filter("abnormal=yes", f)
+    f = parse_filter("section=f", f)
+    assert f.statuses == ("吊销", "注销") and f.established_from == dt.date(2020, 1, 1)
+    assert f.abnormal and f.industry_section == "F"
+    with pytest.raises(ValidationError):
+        parse_filter("colour=red", f)
+    with pytest.raises(ValidationError):
+        parse_filter("from=yesterday", f)
+
+
+# --------------------------------------------------------------------------- a small district
+
+NAMES = [
+    "西安秦岭科技有限公司",  # 0
+    "陕西秦岭建筑工程有限公司",  # 1
+    "西安高新区秦川餐饮店",  # 2
+    "秦岭",  # 3: a name that is exactly a 2-character query
+    "西安高新软件开发有限公司",  # 4
+    "万森（陕西）机器人有限公司",  # 5
+    "西安唐延商贸有限公司",  # 6
+    "ABC国际贸易（西安）有限公司",  # 7
+    "西安100%纯净水有限公司",  # 8: a wildcard inside a real name
+    "西安王芳便利店",  # 9
+]
+
+
+@pytest.fixture
+def district(db: Database) -> dict[str, int]:
+    rows = [enterprise_row(n) for n in NAMES]
+    rows[0].update(uscc="91610131MAC9KMEQ8J", legal_rep="张伟", established_on=dt.date(2015, 5, 1))
+    rows[1].update(
+        former_names="西安终南山建设有限公司；陕西终南建设有限公司", established_on=dt.date(2018, 1, 1)
+    )
+    rows[2].update(
+        subject_category="个体工商户",
+        subject_type="个体工商户",
+        uscc=None,
+        reg_no="610131600012345",
+        legal_rep="王芳",
+        status="吊销",
+        established_on=None,
+    )
+    rows[4].update(
+        business_scope="软件开发；信息技术咨询服务",
+        address="陕西省西安市高新区科技二路72号",
+        is_small_micro=True,
+    )
+    rows[6].update(address="陕西省西安市高新区唐延南路10号", legal_rep="欧阳娜娜", industry_section="F")
+    rows[9].update(legal_rep="王芳", status="注销", established_on=dt.date(2024, 3, 3))
+    ids = add_enterprises(db, rows)
+    dept = add_department(db)
+    add_records(db, ids[0], dept, abnormal=True, license=True)
+    add_records(db, ids[1], dept, serious=True, black=True, party=True)
+    add_records(db, ids[6], dept, red=True, debtor=True)
+    return {n: i for n, i in zip(NAMES, ids, strict=True)}
+
+
+@pytest.fixture
+def svc(db: Database, actors: dict[Role, Actor]) -> SearchService:
+    return SearchService(db, actors[Role.CLERK])
+
+
+def names(page: SearchPage) -> list[str]:
+    return [r.name for r in page.rows]
+
+
+def find(svc: SearchService, typed: str, **kw: object) -> SearchPage:
+    sort = kw.pop("sort", SortOrder.RELEVANCE)
+    filters = SearchFilters(**kw)  # type: ignore[arg-type]
+    return svc.search(SearchQuery(typed, filters, sort))  # type: ignore[arg-type]
+
+
+@pytest.mark.db
+def test_one_and_two_character_names(svc: SearchService, district: dict[str, int]) -> None:
+    one = find(svc, "秦")
+    assert set(names(one)) == {NAMES[0], NAMES[1], NAMES[2], NAMES[3]}
+    assert one.total == 4 and not one.total_capped
+    two = find(svc, "秦岭")
+    assert names(two)[0] == "秦岭"  # exact name first
+    assert two.rows[0].matched == "完全一致"
+    assert set(names(two)) == {NAMES[0], NAMES[1], NAMES[3]}
+    assert names(find(svc, "秦川")) == [NAMES[2]]
+
+
+@pytest.mark.db
+def test_three_and_four_character_names_and_case(svc: SearchService, district: dict[str, int]) -> None:
+    assert set(names(find(svc, "秦岭科"))) == {NAMES[0]}
+    assert set(names(find(svc, "秦岭科技"))) == {NAMES[0]}
+    assert names(find(svc, "abc国际")) == [NAMES[7]]
+    assert names(find(svc, "ＡＢＣ国际")) == [NAMES[7]]
+    assert names(find(svc, "万森（陕西）机器人有限公司"))[0] == NAMES[5]
+    assert names(find(svc, "万森(陕西)机器人有限公司"))[0] == NAMES[5]  # half-width brackets typed
+
+
+@pytest.mark.db
+def test_former_names_legal_rep_address_scope(svc: SearchService, district: dict[str, int]) -> None:
+    former = find(svc, "终南山")
+    assert names(former) == [NAMES[1]] and former.rows[0].matched == "曾用名"
+    rep = find(svc, "王芳")
+    assert names(rep)[0] == NAMES[9]  # the name tier comes before the legal-representative tier
+    assert set(names(rep)) == {NAMES[2], NAMES[9]}
+    assert find(svc, "欧阳娜娜").rows[0].matched == "法定代表人"
+    address = find(svc, "科技二路")
+    assert names(address) == [NAMES[4]] and address.rows[0].matched == "地址"
+    scope = find(svc, "软件开发")
+    assert names(scope) == [NAMES[4]]  # its name also says 软件开发: name tier
+    assert find(svc, "信息技术咨询").rows[0].matched == "经营范围"
+
+
+@pytest.mark.db
+def test_codes(svc: SearchService, district: dict[str, int]) -> None:
+    full = find(svc, "91610131MAC9KMEQ8J")
+    assert names(full) == [NAMES[0]] and full.parsed.kind is QueryKind.USCC
+    assert names(find(svc, "91610131mac9kmeq8j")) == [NAMES[0]]
+    assert names(find(svc, "９１６１０１３１ＭＡＣ９ＫＭＥＱ８Ｊ")) == [NAMES[0]]
+    last4 = find(svc, "EQ8J")
+    assert names(last4) == [NAMES[0]] and last4.rows[0].matched == "代码后 4 位"
+    assert names(find(svc, "eq8j")) == [NAMES[0]]
+    assert NAMES[0] in names(find(svc, "MAC9KM"))  # a middle part
+    assert names(find(svc, "610131600012345")) == [NAMES[2]]  # 注册号
+
+
+@pytest.mark.db
+def test_pinyin(svc: SearchService, district: dict[str, int]) -> None:
+    initials = find(svc, "xaql")
+    assert names(initials) == [NAMES[0]] and initials.rows[0].matched == "拼音首字母"
+    contains = find(svc, "qlkj")
+    assert names(contains) == [NAMES[0]]
+    full = find(svc, "qinling")
+    assert set(names(full)) == {NAMES[0], NAMES[1], NAMES[3]}
+    assert set(names(find(svc, "QinLing"))) == set(names(full))
+    two_letters = find(svc, "xa")
+    assert NAMES[0] in names(two_letters) and NAMES[1] not in names(two_letters)
+
+
+@pytest.mark.db
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "%",
+        "_",
+        "\\",
+        "'",
+        '"',
+        "''; DROP TABLE enterprises; --",
+        "%%%%",
+        "秦岭%",
+        "秦_岭",
+        "😀",
+        "秦岭😀",
+        "\x00",
+        "a" * 10_000,
+    ],
+)
+def test_bad_input_never_raises(svc: SearchService, district: dict[str, int], typed: str) -> None:
+    page = find(svc, typed)
+    assert page.total >= 0
+    if typed in ("秦岭%", "秦岭😀"):
+        assert set(names(page)) == {NAMES[0], NAMES[1], NAMES[3]}
+    if typed == "秦_岭":
+        assert set(names(page)) == {NAMES[0], NAMES[1], NAMES[3]}  # both parts in the name
+    if typed in ("%", "_", "\\", "😀", "%%%%"):
+        assert page.total == 0 and page.message
+    assert svc.search(SearchQuery("")).total == len(NAMES)  # the table is still there
+
+
+@pytest.mark.db
+def test_wildcard_in_a_real_name_is_found_by_its_letters(
+    svc: SearchService, district: dict[str, int]
+) -> None:
+    assert names(find(svc, "100%纯净水"))[0] == NAMES[8]
+    assert names(find(svc, "西安100%纯净水有限公司"))[0] == NAMES[8]
+
+
+@pytest.mark.db
+def test_filters_only_and_with_text(svc: SearchService, district: dict[str, int]) -> None:
+    assert find(svc, "").total == len(NAMES)
+    assert names(find(svc, "", abnormal=True)) == [NAMES[0]]
+    assert names(find(svc, "", serious_violation=True)) == [NAMES[1]]
+    assert names(find(svc, "", blacklist=True)) == [NAMES[1]]
+    assert names(find(svc, "", redlist=True)) == [NAMES[6]]
+    assert names(find(svc, "", judgment_debtor=True)) == [NAMES[6]]
+    assert names(find(svc, "", party_org=True)) == [NAMES[1]]
+    assert names(find(svc, "", licensed=True)) == [NAMES[0]]
+    assert names(find(svc, "", small_micro=True)) == [NAMES[4]]
+    assert set(names(find(svc, "", statuses=("吊销", "注销")))) == {NAMES[2], NAMES[9]}
+    assert names(find(svc, "", industry_section="F")) == [NAMES[6]]
+    assert names(find(svc, "", subject_category="个体工商户")) == [NAMES[2]]
+    dated = find(svc, "", established_from=dt.date(2016, 1, 1), established_to=dt.date(2019, 1, 1))
+    assert names(dated) == [NAMES[1]]
+    assert names(find(svc, "秦", abnormal=True)) == [NAMES[0]]
+    assert find(svc, "秦", redlist=True).total == 0
+    both = find(svc, "", serious_violation=True, blacklist=True, party_org=True)
+    assert names(both) == [NAMES[1]]
+    row = find(svc, "秦岭科技").rows[0]
+    assert row.abnormal and not row.serious_violation and row.badges == ("异常",)
+    assert find(svc, "建筑").rows[0].badges == ("严违", "黑名单")
+
+
+@pytest.mark.db
+def test_sort_orders(svc: SearchService, district: dict[str, int]) -> None:
+    by_name = names(find(svc, "", sort=SortOrder.NAME))
+    assert by_name == sorted(NAMES)
+    by_date = find(svc, "", sort=SortOrder.DATE)
+    dates = [r.established_on for r in by_date.rows]
+    dated = [d for d in dates if d is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert dates[-1] is None  # undated last
+    assert set(names(find(svc, "秦", sort=SortOrder.NAME))) == {NAMES[0], NAMES[1], NAMES[2], NAMES[3]}
+
+
+def _all_rows(svc: SearchService, query: SearchQuery, page_size: int) -> list[int]:
+    page = svc.search(query, page_size=page_size)
+    ids = [r.id for r in page.rows]
+    cursor = page.cursor
+    while cursor is not None:
+        more = svc.fetch_more(cursor, page_size=page_size)
+        assert more.total == page.total
+        ids += [r.id for r in more.rows]
+        cursor = more.cursor
+    return ids
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("cap", [3, 10_000])
+@pytest.mark.parametrize("sort", list(SortOrder))
+def test_paging_gives_every_row_once(
+    svc: SearchService, district: dict[str, int], monkeypatch: pytest.MonkeyPatch, cap: int, sort: SortOrder
+) -> None:
+    """With a tiny cap the big segments are walked through the order index (the path a million rows
+    take); the rows must be the same, each once, in the same order as when they are sorted."""
+    monkeypatch.setattr(search_mod, "COUNT_CAP", cap)
+    for typed in ("", "秦", "西安", "xa", "有限公司"):
+        query = SearchQuery(typed, sort=sort)
+        ids = _all_rows(svc, query, page_size=2)
+        assert len(ids) == len(set(ids))
+        first = svc.search(query, page_size=1000)
+        assert ids == [r.id for r in first.rows]
+        if cap == 3 and len(ids) > 3:
+            assert first.total_capped and first.count_text == "3+"
+        else:
+            assert first.total == len(ids) and not first.total_capped
+
+
+@pytest.mark.db
+def test_walked_relevance_keeps_tiers_in_order(
+    svc: SearchService, district: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_mod, "COUNT_CAP", 1)
+    page = svc.search(SearchQuery("西安市"), page_size=100)
+    tiers = [r.matched for r in page.rows]
+    order = ["完全一致", "名称", "曾用名", "法定代表人", "地址", "经营范围"]
+    assert [order.index(t) for t in tiers] == sorted(order.index(t) for t in tiers)
+    assert {r.id for r in page.rows} == set(district.values())  # every address says 西安市
+    # two characters search names, former names and people only
+    assert len(svc.search(SearchQuery("西安"), page_size=100).rows) == 8
+
+
+@pytest.mark.db
+def test_cancel_stops_a_search(svc: SearchService, district: dict[str, int]) -> None:
+    with pytest.raises(CancelledError):
+        svc.search(SearchQuery("秦"), cancel=lambda: True)
+    page = svc.search(SearchQuery("秦"), page_size=1)
+    assert page.cursor is not None
+    with pytest.raises(CancelledError):
+        svc.fetch_more(page.cursor, cancel=lambda: True)
+    assert svc.search(SearchQuery("秦")).total == 4  # the connection is usable afterwards
+
+
+def test_sqlite_progress_handler_interrupts_a_running_statement(sqlite_db: Database) -> None:
+    """A statement that is already running stops when the caller cancels (not only between statements)."""
+    actor = Actor(None, "t", "t", Role.ADMIN)
+    svc = SearchService(sqlite_db, actor)
+    calls = {"n": 0}
+
+    def cancel_later() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    with pytest.raises(CancelledError), search_mod._GuardedSession(svc, cancel_later) as s:
+        s.execute(
+            text("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c")
+        )
+
+
+# --------------------------------------------------------------------------- the index follows every write
+
+
+@pytest.mark.db
+def test_index_follows_updates_deletes_and_bulk_inserts(
+    db: Database, svc: SearchService, district: dict[str, int]
+) -> None:
+    eid = district[NAMES[6]]
+    new_name = "西安曲江文旅有限公司"
+    full, initials = pinyin_columns(new_name)
+    with db.transaction() as s:  # Core UPDATE, as an import does
+        s.execute(
+            update(Enterprise)
+            .where(Enterprise.id == eid)
+            .values(
+                name=new_name, name_pinyin=full, name_initials=initials, legal_rep="赵云", address="雁塔路1号"
+            )
+        )
+    assert find(svc, "唐延商贸").total == 0
+    assert names(find(svc, "曲江")) == [new_name]
+    assert names(find(svc, "qjwl")) == [new_name]
+    assert names(find(svc, "赵云")) == [new_name]
+    assert find(svc, "欧阳娜娜").total == 0
+    assert find(svc, "唐延南路").total == 0
+
+    with db.transaction() as s:  # ORM change of one field
+        ent = s.get(Enterprise, district[NAMES[3]])
+        assert ent is not None
+        ent.former_names = "西安太白山有限公司"
+    assert find(svc, "太白山").rows[0].matched == "曾用名"
+
+    with db.transaction() as s:  # delete (import undo)
+        s.execute(delete(Enterprise).where(Enterprise.id == district[NAMES[2]]))
+    assert find(svc, "秦川").total == 0
+
+    add_enterprises(db, [enterprise_row(f"西安新丝路{i}号贸易有限公司") for i in range(30)])
+    assert find(svc, "新丝路").total == 30
+    assert find(svc, "xsl").total >= 30
+
+
+@pytest.mark.db
+def test_rebuild_gives_the_same_answers(db: Database, svc: SearchService, district: dict[str, int]) -> None:
+    before = {q: names(find(svc, q)) for q in ("秦", "秦岭", "王芳", "xaql", "EQ8J", "科技二路")}
+    with db.transaction() as s:  # a writer that forgot the pinyin columns
+        s.execute(
+            update(Enterprise)
+            .where(Enterprise.id == district[NAMES[0]])
+            .values(name_pinyin=None, name_initials=None)
+        )
+    assert find(svc, "xaql").total == 0
+    rebuild_search_index(db)
+    after = {q: names(find(svc, q)) for q in before}
+    assert after == before
+
+
+def test_search_needs_view_permission(sqlite_db: Database) -> None:
+    actor = dataclasses.replace(Actor(None, "x", "x", Role.CLERK))
+    svc = SearchService(sqlite_db, actor)
+    assert svc.search(SearchQuery("")).total == 0  # every role may view; an empty database is fine
