@@ -634,7 +634,7 @@ def _has_formulas_without_values(out: Outcome) -> bool:
                         tail = b""
                         while chunk := f.read(1 << 20):
                             data = tail + chunk
-                            if re.search(rb"</f>\s*(?:<v>\s*</v>|<v/>)?</c>|<f[^>]*/>\s*</c>", data):
+                            if re.search(rb"</f>\s*(?:<v>\s*</v>|<v\s*/>)?\s*</c>|<f[^>]*/>\s*</c>", data):
                                 return True
                             tail = data[-200:]
     except (OSError, zipfile.BadZipFile):

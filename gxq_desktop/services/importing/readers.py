@@ -314,11 +314,18 @@ def _detect_encoding(sample: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start >= len(body) - 3 and body is sample:  # a character cut at the sample's end
             return "utf-8"
-    try:
-        body.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        return "utf-8"  # neither: read as UTF-8 and mark the undecodable lines
+    # Not all UTF-8: the main encoding is the one most non-ASCII lines are valid in (files pasted
+    # together from two sources hold both).
+    utf8 = other = 0
+    for line in body.split(b"\n"):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            other += 1
+    return "utf-8" if utf8 > other else "gb18030"
 
 
 def _detect_delimiter(lines: list[str]) -> str:

@@ -15,7 +15,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from gxq_desktop.db import models as m
@@ -189,16 +202,14 @@ def _decode(table: Table, values: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             out[key] = None
             continue
-        try:
-            pytype = table.c[key].type.python_type
-        except NotImplementedError:
-            pytype = object
-        if pytype is dt.datetime and isinstance(value, str):
+        coltype = table.c[key].type
+        impl = getattr(coltype, "impl", coltype)  # TypeDecorators (UTCDateTime) wrap the real type
+        if isinstance(impl, DateTime) and isinstance(value, str):
             parsed = dt.datetime.fromisoformat(value)
             out[key] = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-        elif pytype is dt.date and isinstance(value, str):
+        elif isinstance(impl, Date) and isinstance(value, str):
             out[key] = dt.date.fromisoformat(value[:10])
-        elif pytype is Decimal:
+        elif isinstance(impl, Numeric) and not isinstance(impl, Integer | Float):
             out[key] = Decimal(str(value))
         else:
             out[key] = value
