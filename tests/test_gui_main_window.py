@@ -241,3 +241,30 @@ def test_logout_closes_the_window(qtbot: QtBot, window_for, users) -> None:  # t
     with qtbot.waitSignal(w.logout_requested, timeout=2000):
         w.logout_action.trigger()
     assert w.logging_out and not w.isVisible()
+
+
+@pytest.mark.db
+def test_my_panes_load_on_both_databases(qtbot: QtBot, db: Database, actors: dict[Role, Actor]) -> None:
+    seed_workflow(db, inspector_user=actors[Role.INSPECTOR])
+    w = MainWindow(db, actors[Role.ADMIN])
+    qtbot.addWidget(w)
+    dash = w.panes["dashboard"]
+    qtbot.waitUntil(lambda: dash.summary is not None, timeout=10_000)
+    assert dash.card_text("enterprises_total")[0] == "5" and not dash.message.isVisibleTo(dash)
+    draw = w.show_pane("draw")
+    qtbot.waitUntil(lambda: loaded(draw.tasks_model), timeout=10_000)
+    assert draw.tasks_model.rowCount() == 2
+    insp = w.show_pane("inspection")
+    qtbot.waitUntil(lambda: loaded(insp.model), timeout=10_000)
+    assert insp.model.rowCount() == 5
+    pub = w.show_pane("publicity")
+    qtbot.waitUntil(lambda: loaded(pub.pending_model) and loaded(pub.published_model), timeout=10_000)
+    assert cells(pub.pending_model, 3) == ["西安丈八农业专业合作社"]
+    stats = w.show_pane("statistics")
+    qtbot.waitUntil(lambda: stats.stats is not None, timeout=10_000)
+    assert cells(stats.category_model, 1) == ["3", "1", "1"]
+    admin = w.show_pane("admin")
+    qtbot.waitUntil(
+        lambda: loaded(admin.audit_tab.model) and admin.users_tab.model.rowCount() == 4, timeout=10_000
+    )
+    w.close()
