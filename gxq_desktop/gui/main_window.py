@@ -148,8 +148,13 @@ class MainWindow(QMainWindow):
         if not (0 <= index < len(self.specs)):
             return
         key = self.specs[index].key
-        widget = self.panes.get(key) or self._create(index)
+        existing = self.panes.get(key)
+        widget = existing or self._create(index)
         self.stack.setCurrentWidget(widget)
+        # Cheap panes (工作台) show fresh numbers each time they come back; the others keep their
+        # place (scroll position, selection) until F5 or an app-wide signal refreshes them.
+        if existing is not None and isinstance(widget, Pane) and getattr(widget, "refresh_on_show", False):
+            widget.refresh()
 
     def show_pane(self, key: str) -> QWidget | None:
         """Switch to a pane (creating it if needed); None if the role may not see it."""

@@ -25,6 +25,8 @@ from .base import Pane, PaneContext
 
 
 class DashboardPane(Pane):
+    refresh_on_show = True  # a few indexed counts: always show the current numbers
+
     def __init__(self, ctx: PaneContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.summary: DashboardSummary | None = None
