@@ -55,6 +55,10 @@ def test_logging_goes_to_the_log_file() -> None:
     for h in logging.getLogger().handlers:
         h.flush()
     assert path == paths.log_dir() / "gxq-desktop.log" and "测试日志" in path.read_text(encoding="utf-8")
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if getattr(h, "baseFilename", None) == str(path)]:
+        root.removeHandler(h)
+        h.close()
 
 
 def test_uncaught_exceptions_go_to_the_crash_dialog(
