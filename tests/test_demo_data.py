@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from gxq_desktop.db.engine import Database
 from gxq_desktop.db.models import (
@@ -194,6 +196,13 @@ def test_refuses_a_database_with_enterprises_and_keeps_users(demo: Database) -> 
     with demo.session() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 4
         assert s.scalar(select(func.count()).select_from(Enterprise)) == N + 20
+    # Ids were written explicitly: an ordinary insert afterwards must still get a fresh id (PostgreSQL
+    # sequence moved past them).
+    with demo.transaction() as s:
+        e = Enterprise(name="西安新增测试有限公司", subject_category="企业")
+        s.add(e)
+        s.flush()
+        assert e.id > N + 20
 
 
 def test_cancel_leaves_nothing(db: Database) -> None:
@@ -202,10 +211,11 @@ def test_cancel_leaves_nothing(db: Database) -> None:
     def cancel() -> bool:
         return len(calls) >= 3
 
+    # Large enough for the bulk path (on SQLite the search trigger is dropped while loading).
     with pytest.raises(CancelledError):
         generate_demo_data(
             db,
-            enterprises=12_000,
+            enterprises=25_000,
             seed=1,
             today=TODAY,
             progress=lambda d, t, p: calls.append(p),
@@ -215,4 +225,34 @@ def test_cancel_leaves_nothing(db: Database) -> None:
         assert s.scalar(select(func.count()).select_from(Enterprise)) == 0
         assert s.scalar(select(func.count()).select_from(User)) == 0
         assert s.scalar(select(func.count()).select_from(Department)) == 0
+        if db.is_sqlite:
+            assert _has_fts_trigger(s)
     assert all(isinstance(p, str) and p for p in calls)
+
+
+def _has_fts_trigger(s: Session) -> bool:
+    sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'enterprise_fts_ai'"
+    return bool(s.scalar(text(sql)))
+
+
+def _fts_ids(s: Session, phrase: str) -> set[int]:
+    query = text("SELECT rowid FROM enterprise_fts_tri WHERE enterprise_fts_tri MATCH :q")
+    return set(s.scalars(query, {"q": '"' + phrase.replace('"', "") + '"'}))
+
+
+def test_bulk_load_keeps_the_search_index_complete(sqlite_db: Database) -> None:
+    n = 21_000  # above the bulk threshold: trigger dropped while loading, index refilled in one pass
+    generate_demo_data(sqlite_db, enterprises=n, seed=5, today=TODAY)
+    rng = random.Random(1)
+    with sqlite_db.session() as s:
+        assert _has_fts_trigger(s)
+        for ent_id in rng.sample(range(1, n + 1), 25):
+            name = s.scalar(select(Enterprise.name).where(Enterprise.id == ent_id))
+            assert name is not None
+            assert ent_id in _fts_ids(s, name[2:6]), (ent_id, name)
+        # The trigger is back: a later insert is indexed as usual.
+        e = Enterprise(name="西安麒麟阁测试有限公司", subject_category="企业")
+        s.add(e)
+        s.flush()
+        assert e.id in _fts_ids(s, "麒麟阁")
+        s.rollback()
