@@ -846,3 +846,30 @@ def test_cancel_leaves_the_database_exactly_as_before(db: Database, clerk: Actor
     with pytest.raises(CancelledError):
         ImportService(db, clerk).run(f, "enterprise", task=_CancelAfter(2))  # after 4,000 rows were written
     assert table_snapshot(db, *ALL_TABLES) == before
+
+
+def test_imported_enterprises_are_found_by_search_and_gone_after_undo(
+    db: Database, head: Actor, tmp_path: Path
+) -> None:
+    from gxq_desktop.services.search import SearchQuery, SearchService
+
+    add_enterprises(db, [(code(1), "西安旧名称有限公司")])
+    rows = [["统一社会信用代码", "企业名称", "法定代表人"], [code(1), "西安秦岭新名称有限公司", "张三"]]
+    rows += [[code(i), f"西安雁塔第{i}号商贸有限公司", "李四"] for i in range(2, 4600)]  # three chunks
+    r = ImportService(db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
+    assert (r.inserted, r.updated) == (4598, 1)
+    search = SearchService(db, head)
+
+    def names(text: str) -> set[str]:
+        return {e.name for e in search.search(SearchQuery(text), page_size=200).rows}
+
+    assert names("第4599号") == {"西安雁塔第4599号商贸有限公司"}  # a row of the last chunk
+    assert names("第2号商贸") == {"西安雁塔第2号商贸有限公司"}  # a row of the first chunk
+    assert names("秦岭") == {"西安秦岭新名称有限公司"}  # two characters: the one-character index
+    assert names("旧名称") == {"西安秦岭新名称有限公司"}  # the former name
+    assert {e.name for e in search.search(SearchQuery(code(3000)[-8:])).rows} == {
+        "西安雁塔第3000号商贸有限公司"
+    }
+    ImportService(db, head).undo(r.batch_id, confirm_warnings=True)  # type: ignore[arg-type]
+    assert names("第4599号") == set() and names("秦岭") == set()
+    assert names("旧名称") == {"西安旧名称有限公司"}

@@ -4,15 +4,57 @@ Values go through the same SQLAlchemy bind processors a Core insert would use (s
 an aware UTC datetime is stored exactly as everywhere else), but without SQLAlchemy's per-row
 bookkeeping: SQLite gets one ``executemany`` per chunk, PostgreSQL a ``COPY … FROM STDIN`` in the same
 transaction. Other dialects fall back to a plain Core executemany.
+
+:class:`BackgroundWriter` runs those inserts on one worker thread while the main thread reads and
+checks the next chunk: SQLite and psycopg release the GIL while the database works, so the two
+processor cores both do useful work. The worker touches only the DBAPI connection (never the
+Session), and SQLite (serialized mode) and psycopg (a connection lock) serialise the two threads'
+statements; everything stays in the one transaction.
 """
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+
+class BackgroundWriter:
+    """One worker thread; at most ``depth`` jobs waiting. Errors surface in the main thread."""
+
+    def __init__(self, depth: int = 1) -> None:
+        self.depth = depth
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="gxq-import-writer"
+            )
+        while len(self._pending) >= self.depth:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(fn, *args))
+
+    def drain(self) -> None:
+        """Wait for every submitted job; re-raise the first failure."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Wait for the worker to be idle (errors ignored: the caller is already failing) and stop it."""
+        while self._pending:
+            with contextlib.suppress(BaseException):  # the first error is already propagating
+                self._pending.popleft().result()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 class BulkInserter:
@@ -31,6 +73,9 @@ class BulkInserter:
         self.processors = procs
         quote = self.dialect.identifier_preparer.quote
         self.cols_sql = ", ".join(quote(c) for c in self.columns)
+        # The DBAPI connection, fetched once in the main thread (the Session is not for other threads).
+        self.raw = conn.connection
+        self.dbapi_error: type[Exception] = self.dialect.loaded_dbapi.Error
         self.table_sql = self.dialect.identifier_preparer.format_table(table)
 
     def _processed(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
@@ -55,10 +100,16 @@ class BulkInserter:
         return out
 
     def insert(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows given as sequences in ``columns`` order."""
+        """Insert rows given as sequences in ``columns`` order (safe to call from the writer thread)."""
         if not rows:
             return
-        raw = self.session.connection().connection
+        try:
+            self._insert(rows)
+        except self.dbapi_error as exc:
+            raise DBAPIError.instance(f"INSERT INTO {self.table_sql}", None, exc, self.dbapi_error) from exc
+
+    def _insert(self, rows: Sequence[Sequence[Any]]) -> None:
+        raw = self.raw
         if self.kind == "sqlite":
             sql = f"INSERT INTO {self.table_sql} ({self.cols_sql}) VALUES ({', '.join('?' * len(self.columns))})"
             cur = raw.cursor()
@@ -77,3 +128,16 @@ class BulkInserter:
                 cur.close()
             return
         self.session.execute(insert(self.table), [dict(zip(self.columns, r, strict=True)) for r in rows])
+
+    @property
+    def threaded(self) -> bool:
+        """Whether inserts may run on the writer thread (not for the Session-based fallback)."""
+        return self.kind == "sqlite" or (self.kind == "postgresql" and self.dialect.driver == "psycopg")
+
+    def execute_raw(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql, params)
+            return cur.fetchone() if cur.description else None
+        finally:
+            cur.close()

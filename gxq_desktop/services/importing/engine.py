@@ -26,13 +26,15 @@ from gxq_desktop.domain.enums import ImportRecordType, SubjectCategory
 from gxq_desktop.domain.uscc import normalize_code
 
 from . import fast
-from .bulk import BulkInserter
+from .bulk import BackgroundWriter, BulkInserter
 from .fields import Kind, RecordSpec, header_unit, table_of
 from .headers import SCAN_ROWS, HeaderInfo, MergeFiller, detect_header, is_repeated_header, resolve_mapping
 from .readers import SourceInfo, TableReader
 from .rejects import RejectedRowsWriter, temp_rejects_path
 from .search_sync import BulkIndexer
 from .values import (
+    _SPECIAL_RE,
+    _STRIP,
     Cell,
     ValueProblem,
     cell_text,
@@ -140,13 +142,23 @@ class JobCancelled(Exception):
 # --------------------------------------------------------------------------- converters
 
 
-def _length_check(max_length: int | None, label: str) -> Callable[[str], str]:
-    def check(s: str) -> str:
-        if max_length is not None and len(s) > max_length:
-            raise ValueProblem(f"{label}过长（{len(s)} 字，最多 {max_length} 字）。")
-        return s
+def _memo(conv: Callable[[Cell], Any], size: int = 50_000) -> Callable[[Cell], Any]:
+    """Remember conversions of text cells: dates and enumerations repeat down a column."""
+    cache: dict[str, Any] = {}
 
-    return check
+    def convert(v: Cell) -> Any:
+        if type(v) is not str:
+            return conv(v)
+        try:
+            return cache[v]
+        except KeyError:
+            pass
+        result = conv(v)  # a ValueProblem is raised each time: problems are never cached
+        if len(cache) < size:
+            cache[v] = result
+        return result
+
+    return convert
 
 
 _EXCEL_TEXT_RE = re.compile(r'^="(.*)"$')
@@ -172,32 +184,51 @@ def make_converter(
     allowed: str,
     departments: Mapping[str, int],
 ) -> Callable[[Cell], Any]:
-    length = _length_check(max_length, label)
+    limit = max_length if max_length is not None else 1 << 62
+
+    def too_long(s: str) -> ValueProblem:
+        return ValueProblem(f"{label}过长（{len(s)} 字，最多 {max_length} 字）。")
+
     if kind is Kind.TEXT:
+        special = _SPECIAL_RE.search
 
         def text(v: Cell) -> Any:
-            s = clean_text(v)
-            return None if s is None else length(s)
+            # Inlined clean_text() for the common case: a str without full-width or control characters.
+            if type(v) is str:
+                s = v.strip(_STRIP)
+                if special(s):
+                    s = clean_text(s) or ""
+            else:
+                s = clean_text(v) or ""
+            if not s:
+                return None
+            if len(s) > limit:
+                raise too_long(s)
+            return s
 
         return text
     if kind is Kind.NAME:
 
         def name(v: Cell) -> Any:
             s = clean_name(v)
-            return None if s is None else length(s)
+            if s is not None and len(s) > limit:
+                raise too_long(s)
+            return s
 
         return name
     if kind is Kind.DOCNO:
 
         def docno(v: Cell) -> Any:
             s = clean_docno(_strip_excel_text(v))
-            return None if s is None else length(s)
+            if s is not None and len(s) > limit:
+                raise too_long(s)
+            return s
 
         return docno
     if kind in (Kind.USCC, Kind.REG_NO, Kind.ORG_CODE):
         return _strip_excel_text  # checked per row (a 15-digit "USCC" is a 注册号)
     if kind is Kind.DATE:
-        return parse_date
+        return _memo(parse_date)
     if kind is Kind.AMOUNT:
         target = unit or "元"
         return lambda v: parse_amount(v, target, column_unit)
@@ -221,7 +252,7 @@ def make_converter(
                 raise ValueProblem(f"{label}“{s[:40]}”无法识别，可用的值：{allowed}。")
             return hit
 
-        return enum
+        return _memo(enum)
     if kind is Kind.DEPARTMENT:
         from .fields import normalize_header
 
@@ -265,13 +296,15 @@ def check_codes(row: Row, labels: Mapping[str, str], raw_uscc: Cell, raw_reg: Ce
     v = row.values
     uscc_label = labels.get("uscc", "统一社会信用代码")
     reg_label = labels.get("reg_no", "注册号")
-    if raw_uscc not in (None, ""):
+    if type(raw_uscc) is str and fast.uscc_is_valid(raw_uscc):  # the common case: a clean, valid code
+        v["uscc"] = raw_uscc
+    elif raw_uscc not in (None, ""):
         lost = _number_lost(raw_uscc, "统一社会信用代码")
         if lost:
             row.error(uscc_label, lost)
         else:
             text = cell_text(raw_uscc)
-            code = text if _FAST_USCC_RE.match(text) else normalize_code(text)
+            code = text if _FAST_USCC_RE.fullmatch(text) else normalize_code(text)
             if _REGNO_RE.match(code) and "reg_no" not in v:
                 v["reg_no"] = code  # "统一社会信用代码/注册号" columns hold either
             elif code:
@@ -349,6 +382,7 @@ class ImportJob:
         self.keep_rejected = keep_rejected
         self._rejects: RejectedRowsWriter | None = None
         self.departments = _department_index(ctx.session)
+        self.writer = BackgroundWriter()
 
     # ---- reading
 
@@ -425,14 +459,17 @@ class ImportJob:
                         total_units,
                         f"已处理 {out.total:,} 行（新增 {out.inserted:,}，更新 {out.updated:,}，拒绝 {out.rejected:,}）",
                     )
+            self.writer.drain()
             if out.wrote:
                 handler.finish()
         except BaseException:
+            self.writer.close()  # the worker must be idle before the transaction rolls back
             if self._rejects is not None:
                 self._rejects.discard()
                 self._rejects = None
             raise
         finally:
+            self.writer.close()
             self.reader.close()
         if out.total == 0:
             out.notices.append("文件只有表头，没有数据行。")
@@ -681,7 +718,7 @@ class Handler:
         return row.values
 
     def finish(self) -> None:
-        """After the last chunk was written (same transaction)."""
+        """After the last chunk was written (same transaction; the writer thread is idle)."""
 
     # ---- shared helpers
 
@@ -870,6 +907,7 @@ class EnterpriseHandler(Handler):
         self._bulk: BulkInserter | None = None
         self._audit = self._audit_cols()
         self._indexer = BulkIndexer(self.ctx.session)
+        self._index_sql: list[str] = []
 
     def resolve(self, rows: list[Row]) -> None:
         by_uscc, by_reg = self.lookup.fetch(rows)
@@ -880,6 +918,12 @@ class EnterpriseHandler(Handler):
             key = ("U", v["uscc"]) if "uscc" in v else ("R", v["reg_no"])
             what = self.label("uscc") if key[0] == "U" else self.label("reg_no")
             if self._check_dup(row, key, what):
+                continue
+            if (
+                key[0] == "U"
+                and "reg_no" in v
+                and self._check_dup(row, ("R", v["reg_no"]), self.label("reg_no"))
+            ):
                 continue
             ex = self.lookup.match(row, by_uscc, by_reg)
             if row.has_error:
@@ -929,12 +973,28 @@ class EnterpriseHandler(Handler):
             if self._bulk is None:
                 self._indexer.begin()
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
-            self._bulk.insert(inserts)
+                self._index_sql = self._indexer.index_statements()
+            if self._bulk.threaded:
+                self.job.writer.submit(self._insert_chunk, inserts)
+            else:
+                self._insert_chunk(inserts)
         self._write_updates(rows)
 
+    def _insert_chunk(self, inserts: list[list[Any]]) -> None:
+        """Runs on the writer thread: DBAPI calls only."""
+        bulk = self._bulk
+        assert bulk is not None
+        if not self._index_sql:
+            bulk.insert(inserts)
+            return
+        lo = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
+        bulk.insert(inserts)
+        hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
+        for sql in self._index_sql:
+            bulk.execute_raw(sql, (lo, hi, self.ctx.batch_id))
+
     def finish(self) -> None:
-        if self.ctx.batch_id is not None:
-            self._indexer.finish(self.ctx.batch_id)
+        self._indexer.finish()
 
     def _insert_values(self, row: Row) -> list[Any]:
         v = row.values
@@ -1116,7 +1176,10 @@ class RecordHandler(Handler):
         if inserts:
             if self._bulk is None:
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
-            self._bulk.insert(inserts)
+            if self._bulk.threaded:
+                self.job.writer.submit(self._bulk.insert, inserts)
+            else:
+                self._bulk.insert(inserts)
         self._write_updates(rows)
 
     def display_values(self, row: Row) -> dict[str, Any]:

@@ -32,7 +32,7 @@ _OK_PAIRS = {d + c for d, (_label, cats) in REGISTRATION_DEPARTMENTS.items() for
 
 def uscc_is_valid(code: str) -> bool:
     """True only for a fully valid, already normalised code (then check_uscc would say ok)."""
-    if not _SHAPE_RE.match(code) or code[:2] not in _OK_PAIRS or code[2:4] == "00":
+    if not _SHAPE_RE.fullmatch(code) or code[:2] not in _OK_PAIRS or code[2:4] == "00":
         return False
     org = code[8:17]
     total = sum(map(mul, map(_ORG_VALUE.__getitem__, org[:8]), ORG_WEIGHTS))

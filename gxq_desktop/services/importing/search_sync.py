@@ -3,8 +3,9 @@
 The index is maintained by triggers, one row at a time; for an import of many enterprises that is
 about ten times slower than indexing the new rows with one ``INSERT … SELECT`` per FTS table. So an
 enterprise import drops the insert trigger inside its own transaction, inserts, indexes exactly the
-rows it inserted (their ids are above the largest id before the import: SQLite has one writer), and
-re-creates the trigger — all in the same transaction, so a rollback or a killed process leaves the
+rows it inserted (each chunk's new ids lie between the largest id before and after its insert: SQLite
+has one writer), and
+re-creates the trigger at the end — all in the same transaction, so a rollback or a killed process leaves the
 trigger and the index as they were. Undo does the same for deletes. PostgreSQL's expression indexes
 need nothing. Without the index (an older schema), all of this does nothing.
 """
@@ -47,13 +48,12 @@ def _populate_statements() -> list[str] | None:
 
 
 class BulkIndexer:
-    """Use: ``begin()`` before the first insert, ``finish()`` after the last (same transaction)."""
+    """``begin()`` before the first insert, ``index_statements()`` after each chunk, ``finish()`` at the end."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.active = False
         self._trigger: str | None = None
-        self._max_id = 0
         self._stmts: list[str] | None = None
 
     def begin(self) -> None:
@@ -64,20 +64,20 @@ class BulkIndexer:
         self._trigger = _trigger_sql(s, INSERT_TRIGGER)
         if self._stmts is None or self._trigger is None:
             return
-        s.execute(text(f"DROP TRIGGER {INSERT_TRIGGER}"))  # takes the write lock first
-        self._max_id = int(s.execute(text("SELECT coalesce(max(id), 0) FROM enterprises")).scalar() or 0)
+        s.execute(text(f"DROP TRIGGER {INSERT_TRIGGER}"))
         self.active = True
 
-    def finish(self, batch_id: int) -> None:
-        if not self.active or self._stmts is None or self._trigger is None:
+    def index_statements(self) -> list[str]:
+        """SQL (qmark style) indexing the enterprises with ``? < id <= ?`` of batch ``?``."""
+        if not self.active or self._stmts is None:
+            return []
+        return [f"{st} WHERE e.id > ? AND e.id <= ? AND e.import_batch_id = ?" for st in self._stmts]
+
+    def finish(self) -> None:
+        """Re-create the insert trigger (the rows were indexed chunk by chunk)."""
+        if not self.active or self._trigger is None:
             return
-        s = self.session
-        for st in self._stmts:
-            s.execute(
-                text(f"{st} WHERE e.id > :max_id AND e.import_batch_id = :batch"),
-                {"max_id": self._max_id, "batch": batch_id},
-            )
-        s.execute(text(self._trigger))
+        self.session.execute(text(self._trigger))
         self.active = False
 
 

@@ -164,7 +164,7 @@ def parse_amount(value: Cell, target_unit: str, column_unit: str | None = None) 
     if value is None or value == "":
         return None
     unit = column_unit or target_unit
-    if type(value) is str and _PLAIN_RE.match(value):  # the common case: digits only
+    if type(value) is str and _PLAIN_RE.fullmatch(value):  # the common case: digits only
         number = Decimal(value)
         if unit == target_unit:
             return number
