@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from gxq_desktop.db import migrate
@@ -223,6 +224,8 @@ def _import(args: argparse.Namespace) -> int:
     for n in result.notices:
         print(f"提示：{n}")
     _print_problems(result.problems, result.problem_count)
+    if result.rejected_file and not args.errors:
+        Path(result.rejected_file).unlink(missing_ok=True)  # a temporary file nobody asked for
     print(result.message + (f"批次号 #{result.batch_id}。" if result.batch_id else ""))
     print(f"用时 {result.seconds:.1f} 秒。")
     if args.errors:
@@ -235,9 +238,12 @@ def _import(args: argparse.Namespace) -> int:
 
 def _save_errors(args: argparse.Namespace, temp_file: str | None) -> None:
     if not args.errors:
+        if temp_file:
+            Path(temp_file).unlink(missing_ok=True)
         return
     if temp_file:
         dest = save_rejected_rows(temp_file, args.errors)
+        Path(temp_file).unlink(missing_ok=True)
         print(f"被拒绝的行已保存到：{dest}")
     else:
         print("没有被拒绝的行，未生成错误行文件。")

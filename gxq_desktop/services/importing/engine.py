@@ -370,6 +370,7 @@ class ImportJob:
         progress: Progress | None = None,
         rejected_path: Path | None = None,
         keep_rejected: bool = True,
+        rejected_limit: int | None = None,
     ) -> None:
         self.reader = reader
         self.spec = spec
@@ -380,6 +381,7 @@ class ImportJob:
         self.progress = progress
         self.rejected_path = rejected_path
         self.keep_rejected = keep_rejected
+        self.rejected_limit = rejected_limit
         self._rejects: RejectedRowsWriter | None = None
         self.departments = _department_index(ctx.session)
         self.writer = BackgroundWriter()
@@ -438,6 +440,11 @@ class ImportJob:
         rows = self._data_rows(raw, header, mapping)
         if self.spec.groups_rows:
             rows = self._grouped(rows, mapping)
+        if out.missing_required:
+            # Nothing can be imported until the mapping is corrected: show the first rows, not every
+            # row failing for the same reason.
+            rows = itertools.islice(rows, PREVIEW_ROWS)
+            out.notices.append("缺少必需的列，只检查了前 100 行。请先在“列对应”中指定这些列。")
         can_write = self.ctx.write and not out.missing_required
         total_units = 1000
         try:
@@ -521,6 +528,12 @@ class ImportJob:
 
     def _reject(self, row: Row, out: Outcome) -> None:
         if not self.keep_rejected:
+            return
+        if self.rejected_limit is not None and out.rejected > self.rejected_limit:
+            if out.rejected == self.rejected_limit + 1:
+                out.notices.append(
+                    f"被拒绝的行超过 {self.rejected_limit:,} 行，错误行文件只保存了前 {self.rejected_limit:,} 行。"
+                )
             return
         if self._rejects is None:
             self._rejects = RejectedRowsWriter(self.rejected_path or temp_rejects_path(), out.header.labels)

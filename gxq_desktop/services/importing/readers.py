@@ -281,6 +281,7 @@ class WorkbookReader:
         return min(self._done / self._total, 1.0)
 
     def close(self) -> None:
+        self._sheet = None  # the sheet's cells live in native memory until the last reference goes
         wb = getattr(self, "_wb", None)
         if wb is not None:
             with contextlib.suppress(Exception):  # closing twice is harmless

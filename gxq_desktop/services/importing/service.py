@@ -30,6 +30,7 @@ from .fields import Kind, spec_for
 from .readers import open_table
 from .undo import apply_undo, plan_undo
 
+PREVIEW_REJECTED_LIMIT = 200_000  # a preview's rejected-rows workbook; an import's has every row
 STATUS_LABELS = {"running": "进行中", "done": "已导入", "failed": "失败", "undone": "已撤销"}
 EXTRA_LABELS = {"subject_category": "主体类别", "status": "登记状态", "is_small_micro": "小微企业"}
 
@@ -404,7 +405,15 @@ class ImportService(Service):
             template = self._template(s, department_id, spec.record_type.value)
             previous = self._previous(s, sha)
             ctx = JobContext(s, False, None, self.actor.user_id, department_id, accept_check_digit)
-            outcome = ImportJob(reader, spec, ctx, template=template, overrides=mapping, progress=task).run()
+            outcome = ImportJob(
+                reader,
+                spec,
+                ctx,
+                template=template,
+                overrides=mapping,
+                progress=task,
+                rejected_limit=PREVIEW_REJECTED_LIMIT,
+            ).run()
         columns = tuple(
             ColumnInfo(
                 i,
