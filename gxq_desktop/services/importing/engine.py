@@ -928,14 +928,15 @@ class EnterpriseHandler(Handler):
             if row.has_error:
                 continue
             v = row.values
-            key = ("U", v["uscc"]) if "uscc" in v else ("R", v["reg_no"])
-            what = self.label("uscc") if key[0] == "U" else self.label("reg_no")
+            # Plain strings as keys: a million of them must fit in memory (a USCC never contains ":").
+            key = v["uscc"] if "uscc" in v else "R:" + v["reg_no"]
+            what = self.label("uscc") if "uscc" in v else self.label("reg_no")
             if self._check_dup(row, key, what):
                 continue
             if (
-                key[0] == "U"
+                "uscc" in v
                 and "reg_no" in v
-                and self._check_dup(row, ("R", v["reg_no"]), self.label("reg_no"))
+                and self._check_dup(row, "R:" + v["reg_no"], self.label("reg_no"))
             ):
                 continue
             ex = self.lookup.match(row, by_uscc, by_reg)
@@ -1026,7 +1027,7 @@ class EnterpriseHandler(Handler):
         return [d.get(c) for c in self.insert_cols]
 
     def _dup_text(self, key: Any) -> str:
-        return f"统一社会信用代码 {key[1]}" if key[0] == "U" else f"注册号 {key[1]}"
+        return f"注册号 {key[2:]}" if key.startswith("R:") else f"统一社会信用代码 {key}"
 
     def display_values(self, row: Row) -> dict[str, Any]:
         if row.action == INSERT:
