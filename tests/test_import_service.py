@@ -873,3 +873,13 @@ def test_imported_enterprises_are_found_by_search_and_gone_after_undo(
     ImportService(db, head).undo(r.batch_id, confirm_warnings=True)  # type: ignore[arg-type]
     assert names("第4599号") == set() and names("秦岭") == set()
     assert names("旧名称") == {"西安旧名称有限公司"}
+
+
+def test_registration_number_of_another_uscc_is_an_error(db: Database, clerk: Actor, tmp_path: Path) -> None:
+    add_enterprises(db, [(code(1), "甲有限公司")], reg_nos={"甲有限公司": "610131100012345"})
+    f = write_csv(
+        tmp_path / "a.csv",
+        [["统一社会信用代码", "注册号", "企业名称"], [code(2), "610131100012345", "乙有限公司"]],
+    )
+    pv = ImportService(db, clerk).preview(f, "enterprise")
+    assert pv.error_rows == 1 and code(1) in pv.problems[0].message

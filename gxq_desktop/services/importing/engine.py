@@ -868,7 +868,15 @@ class EnterpriseLookup:
         if reg:
             cands = by_reg.get(reg, [])
             if uscc:  # an enterprise known only by its 注册号 that has since received a USCC
+                others = [c for c in cands if c["uscc"] is not None]
                 cands = [c for c in cands if c["uscc"] is None]
+                if others and not cands:
+                    row.error(
+                        self.h.label("reg_no"),
+                        f"注册号 {reg} 在库中属于统一社会信用代码为 {others[0]['uscc']} 的市场主体，"
+                        f"与本行的代码 {uscc} 不一致。",
+                    )
+                    return None
             if len(cands) > 1:
                 row.error(
                     self.h.label("reg_no"),
