@@ -423,3 +423,32 @@ def test_search_needs_view_permission(sqlite_db: Database) -> None:
     actor = dataclasses.replace(Actor(None, "x", "x", Role.CLERK))
     svc = SearchService(sqlite_db, actor)
     assert svc.search(SearchQuery("")).total == 0  # every role may view; an empty database is fine
+
+
+# --------------------------------------------------------------------------- command line
+
+
+@pytest.mark.db
+def test_command_line_search(
+    db: Database, district: dict[str, int], capsys: pytest.CaptureFixture[str], db_engine_name: str
+) -> None:
+    import csv
+    import io
+    import json
+
+    from gxq_desktop import cli
+
+    url = db.url.render_as_string(hide_password=False)
+    assert cli.main(["search", "秦岭", "--db", url, "--format", "json"]) == 0
+    out = capsys.readouterr()
+    rows = json.loads(out.out)
+    assert rows[0]["name"] == "秦岭" and {r["name"] for r in rows} == {NAMES[0], NAMES[1], NAMES[3]}
+    assert "共 3 家" in out.err
+    assert cli.main(["search", "", "-f", "abnormal=yes", "--db", url, "--format", "csv"]) == 0
+    table = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert table[0][1] == "企业名称" and [r[1] for r in table[1:]] == [NAMES[0]]
+    assert cli.main(["search", "秦", "--db", url, "--limit", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("企业名称") and len(lines) == 3
+    assert cli.main(["search", "x", "-f", "colour=red", "--db", url]) == 2
+    assert "未知的筛选条件" in capsys.readouterr().err

@@ -191,17 +191,58 @@ def parse_query(raw: str | None) -> ParsedQuery:
     )
 
 
+# The syllables of Mandarin (what pypinyin writes, without the interjections m, n, hm).
+PINYIN_SYLLABLES = frozenset(
+    """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang cao ce
+    cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo
+    ci cong cou cu cuan cui cun cuo da dai dan dang dao de den deng di dian diao die ding diu dong dou du duan
+    dui dun duo e ei en eng er fa fan fang fei fen feng fiao fo fou fu ga gai gan gang gao ge gei gen geng gong
+    gou gu gua guai guan guang gui gun guo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang
+    hui hun huo ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke ken keng
+    kong kou ku kua kuai kuan kuang kui kun kuo la lai lan lang lao le lei leng li lia lian liang liao lie lin
+    ling liu lo long lou lu luan lun luo lv lve ma mai man mang mao me mei men meng mi mian miao mie min ming
+    miu mo mou mu na nai nan nang nao ne nei nen neng ni nian niang niao nie nin ning niu nong nou nu nuan nun
+    nuo nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu qi qia qian qiang qiao
+    qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai
+    san sang sao se sen seng sha shai shan shang shao she shen sheng shi shou shu shua shuai shuan shuang shui
+    shun shuo si song sou su suan sui sun suo ta tai tan tang tao te teng ti tian tiao tie ting tong tou tu
+    tuan tui tun tuo wa wai wan wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan
+    xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha
+    zhai zhan zhang zhao zhe zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou
+    zu zuan zui zun zuo""".split()  # noqa: SIM905 - 400 syllables read better as text
+)
+_SYLLABLE_PREFIXES = frozenset(s[:i] for s in PINYIN_SYLLABLES for i in range(1, len(s) + 1))
+
+
+@lru_cache(maxsize=4096)
+def is_pinyin_sequence(term: str) -> bool:
+    """Whether ``term`` reads as full pinyin ("qinling", "xian", still typing: "qinl"), not initials
+    ("xagx", "qlkj"): whole syllables, the last one possibly unfinished."""
+    n = len(term)
+    ok = [False] * (n + 1)
+    ok[0] = True
+    for i in range(n):
+        if not ok[i]:
+            continue
+        for j in range(i + 1, min(n, i + 6) + 1):
+            piece = term[i:j]
+            if piece in PINYIN_SYLLABLES or (j == n and piece in _SYLLABLE_PREFIXES):
+                ok[j] = True
+    return ok[n]
+
+
 def fts_phrase_chars(term: str) -> str:
     """An FTS5 phrase over single-character tokens: "秦岭" → '"秦 岭"'. Terms are alphanumeric only."""
     return '"' + " ".join(term) + '"'
 
 
-def fts_trigrams(term: str) -> list[str]:
-    """Trigrams that together cover ``term`` (len ≥ 3): every third one plus the last."""
-    grams = [term[i : i + 3] for i in range(0, len(term) - 2, 3)]
-    last = term[-3:]
-    if grams[-1] != last:
-        grams.append(last)
+def fts_trigrams(term: str, limit: int = 8) -> list[str]:
+    """Distinct trigrams of ``term`` (len ≥ 3) for an AND query on a trigram index without positions:
+    all of them (the more, the fewer false candidates), at most ``limit`` spread over the term."""
+    grams = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
+    if len(grams) > limit:
+        step = (len(grams) - 1) / (limit - 1)
+        grams = list(dict.fromkeys(grams[round(i * step)] for i in range(limit)))
     return grams
 
 

@@ -209,6 +209,22 @@ class ProfileService(Service):
                 generated_at=dt.datetime.now(dt.UTC),
             )
 
+    def profile_for_print(self, enterprise_id: int, sections: list[str]) -> EnterpriseProfile:
+        """The profile for a PDF (Permission.EXPORT_REPORTS); the printing is recorded in the audit log."""
+        self.require(Permission.EXPORT_REPORTS)
+        profile = self.profile(enterprise_id)
+        titles = "、".join(SECTION_TITLES[k] for k in sections if k in SECTION_TITLES)
+        with self.tx() as s:
+            self.audit(
+                s,
+                "print_profile",
+                f"打印企业信用档案：{profile.name}（{titles}）",
+                entity_type="Enterprise",
+                entity_id=enterprise_id,
+                details={"sections": list(sections)},
+            )
+        return profile
+
     # -- basic information
 
     def _basic(

@@ -58,6 +58,7 @@ from gxq_desktop.domain.search_text import (
     bigrams_covering,
     fts_phrase_chars,
     fts_trigrams,
+    is_pinyin_sequence,
     parse_query,
     pinyin_columns,
 )
@@ -70,6 +71,7 @@ COUNT_CAP = 10_000
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 5_000
 STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both engines)
+VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
 
 Cancel = Callable[[], bool]
 
@@ -389,10 +391,11 @@ def _pinyin_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segmen
                 True,
             )
         )
-        cand, exact = d.trigram_candidates("name_pinyin", "enterprise_fts_pinyin", term, names)
-        segs.append(
-            _Segment("pinyin", "全拼", d.contains("e.name_pinyin", term, names, lower=False), cand, exact)
-        )
+        if is_pinyin_sequence(term):  # "qinling", not initials such as "xagx"
+            cand, exact = d.trigram_candidates("name_pinyin", "enterprise_fts_pinyin", term, names)
+            segs.append(
+                _Segment("pinyin", "全拼", d.contains("e.name_pinyin", term, names, lower=False), cand, exact)
+            )
     return segs
 
 
@@ -780,9 +783,13 @@ class SearchService(Service):
             return _Decision("walk")
         if exact and plan.filters is None:
             return _Decision("walk")  # the index alone proves that more than COUNT_CAP rows match
-        n = self._count_where(s, cand, where, COUNT_CAP + 1)
-        if n <= COUNT_CAP:
-            ids = self._materialise(s, cand, where, order)
+        # Re-check candidates on the rows until COUNT_CAP + 1 really match — but read at most
+        # VERIFY_LIMIT of them: many candidates with few real matches must not scan them all twice.
+        n = self._count_where(s, cand, where, COUNT_CAP + 1, VERIFY_LIMIT if cand and cand.subquery else None)
+        if n > COUNT_CAP:
+            return _Decision("walk")
+        ids = self._materialise(s, cand, where, order, COUNT_CAP + 1)
+        if len(ids) <= COUNT_CAP:
             return _Decision("ids", ids, len(ids))
         return _Decision("walk")
 
@@ -807,9 +814,14 @@ class SearchService(Service):
             )
         return "enterprises e", cand.sql.and_(where)
 
-    def _count_where(self, s: Session, cand: _Cand | None, where: _Sql, cap: int) -> int:
-        """Rows that really match (re-checked on the row), counted up to ``cap``."""
+    def _count_where(
+        self, s: Session, cand: _Cand | None, where: _Sql, cap: int, max_candidates: int | None = None
+    ) -> int:
+        """Rows that really match (re-checked on the row), counted up to ``cap``; with
+        ``max_candidates``, among the first that many index candidates only."""
         self._hint(s, "any" if cand is None else "candidates")
+        if cand is not None and cand.subquery and max_candidates is not None:
+            cand = _Cand(_Sql(f"{cand.sql.sql} LIMIT {int(max_candidates)}", cand.sql.params), True)
         source, cond = self._from(cand, where)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {cond.sql} LIMIT {int(cap)}) AS n"
         return int(s.execute(text(sql), cond.dict).scalar_one())
