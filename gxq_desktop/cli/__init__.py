@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "gxq_desktop.cli.user_commands",
     "gxq_desktop.cli.demo_commands",
     "gxq_desktop.cli.import_commands",
+    "gxq_desktop.cli.search_commands",
 ]
 
 Handler = Callable[[argparse.Namespace], int]
