@@ -57,7 +57,7 @@ class User(Base):
     password_changed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as declared
 
     department: Mapped[Department | None] = relationship()
     __table_args__ = (CheckConstraint("role IN ('admin','section_head','inspector','clerk')", name="role"),)
