@@ -55,7 +55,7 @@ PANES: tuple[PaneSpec, ...] = (
         "admin",
         "系统管理",
         f"{_P}.admin:AdminPane",
-        (Permission.MANAGE_SYSTEM, Permission.MANAGE_USERS),
+        (Permission.MANAGE_SYSTEM, Permission.MANAGE_USERS, Permission.VIEW_AUDIT),
         "nav-admin",
     ),
 )
