@@ -929,6 +929,9 @@ class EnterpriseHandler(Handler):
         self._audit = self._audit_cols()
         self._indexer = BulkIndexer(self.ctx.session)
         self._index_sql: list[str] = []
+        self._pos = {c: i for i, c in enumerate(self.insert_cols)}
+        constant = {**self._audit, "status": "存续", "is_small_micro": False}
+        self._template_row: list[Any] = [constant.get(c) for c in self.insert_cols]
 
     def resolve(self, rows: list[Row]) -> None:
         by_uscc, by_reg = self.lookup.fetch(rows)
@@ -1019,20 +1022,26 @@ class EnterpriseHandler(Handler):
         self._indexer.finish()
 
     def _insert_values(self, row: Row) -> list[Any]:
+        # A copy of the constant row (audit columns, defaults), then only the values this row has.
         v = row.values
-        d = dict(v)
-        d.update(self._audit)
-        d["subject_category"] = v.get("subject_category") or _category(v)
-        d["status"] = v.get("status") or "存续"
-        d["is_small_micro"] = bool(v.get("is_small_micro", False))
+        out = self._template_row[:]
+        pos = self._pos
+        for k, val in v.items():
+            i = pos.get(k)
+            if i is not None:
+                out[i] = val
+        if "subject_category" not in v:
+            out[pos["subject_category"]] = _category(v)
+        if "is_small_micro" in v:
+            out[pos["is_small_micro"]] = bool(v["is_small_micro"])
         if v.get("former_names"):
-            d["former_names"] = _merge_names(
+            out[pos["former_names"]] = _merge_names(
                 None, v["former_names"].replace(";", "；").split("；"), exclude=v["name"]
             )
-        d["name_pinyin"], d["name_initials"] = fast.pinyin(v["name"])
-        if v.get("industry_code") and not v.get("industry_section"):
-            d["industry_section"] = _section_for(v["industry_code"])
-        return [d.get(c) for c in self.insert_cols]
+        out[pos["name_pinyin"]], out[pos["name_initials"]] = fast.pinyin(v["name"])
+        if "industry_code" in v and "industry_section" not in v:
+            out[pos["industry_section"]] = _section_for(v["industry_code"])
+        return out
 
     def _dup_text(self, key: Any) -> str:
         return f"注册号 {key[2:]}" if key.startswith("R:") else f"统一社会信用代码 {key}"
@@ -1055,8 +1064,16 @@ def _merge_names(existing: str | None, add: Iterable[str], *, exclude: str | Non
     return "；".join(names) or None
 
 
+_CATEGORY_BY_CODE = {"2": SubjectCategory.INDIVIDUAL.value, "3": SubjectCategory.COOPERATIVE.value}
+
+
 def _category(values: Mapping[str, Any]) -> str:
-    t = values.get("subject_type") or ""
+    t = values.get("subject_type")
+    if not t:
+        uscc = values.get("uscc")
+        if uscc and uscc[0] == "9":
+            return _CATEGORY_BY_CODE.get(uscc[1], SubjectCategory.ENTERPRISE.value)
+        return SubjectCategory.ENTERPRISE.value
     if "个体" in t:
         return SubjectCategory.INDIVIDUAL.value
     if "合作社" in t:
@@ -1065,9 +1082,7 @@ def _category(values: Mapping[str, Any]) -> str:
         return SubjectCategory.FOREIGN_REP.value
     uscc = values.get("uscc")
     if uscc and uscc[0] == "9":
-        return {"2": SubjectCategory.INDIVIDUAL.value, "3": SubjectCategory.COOPERATIVE.value}.get(
-            uscc[1], SubjectCategory.ENTERPRISE.value
-        )
+        return _CATEGORY_BY_CODE.get(uscc[1], SubjectCategory.ENTERPRISE.value)
     return SubjectCategory.ENTERPRISE.value
 
 

@@ -30,16 +30,20 @@ _SHAPE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{8}[0
 _OK_PAIRS = {d + c for d, (_label, cats) in REGISTRATION_DEPARTMENTS.items() for c in cats}
 
 
+# Character → value as byte-translation tables: the sums then run over bytes, without dict lookups.
+_USCC_TABLE = bytes(_VALUE.get(chr(i), 0) for i in range(256))
+_ORG_TABLE = bytes(_ORG_VALUE.get(chr(i), 0) for i in range(256))
+_ORG_CHECK = {c9: ("X" if c9 == 10 else "0" if c9 == 11 else str(c9)) for c9 in range(1, 12)}
+
+
 def uscc_is_valid(code: str) -> bool:
     """True only for a fully valid, already normalised code (then check_uscc would say ok)."""
     if not _SHAPE_RE.fullmatch(code) or code[:2] not in _OK_PAIRS or code[2:4] == "00":
         return False
-    org = code[8:17]
-    total = sum(map(mul, map(_ORG_VALUE.__getitem__, org[:8]), ORG_WEIGHTS))
-    c9 = 11 - total % 11
-    if org[8] != ("X" if c9 == 10 else "0" if c9 == 11 else str(c9)):
+    raw = code.encode("ascii")
+    if code[16] != _ORG_CHECK[11 - sum(map(mul, raw[8:16].translate(_ORG_TABLE), ORG_WEIGHTS)) % 11]:
         return False
-    total = sum(map(mul, map(_VALUE.__getitem__, code[:17]), USCC_WEIGHTS))
+    total = sum(map(mul, raw[:17].translate(_USCC_TABLE), USCC_WEIGHTS))
     return code[17] == USCC_ALPHABET[(31 - total % 31) % 31]
 
 
