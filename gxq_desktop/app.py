@@ -13,6 +13,10 @@ from gxq_desktop import cli
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parse(argv)
+    if getattr(args, "gui_command", None) == "selftest":
+        from gxq_desktop.gui.selftest import run_selftest
+
+        return run_selftest(args)
     if args.command is not None:
         return cli.run_command(args)
     from gxq_desktop.gui.application import run_gui  # Qt is imported only when the GUI starts

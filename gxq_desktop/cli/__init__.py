@@ -17,6 +17,7 @@ from gxq_desktop.services.errors import GxqError
 COMMAND_MODULES = [
     "gxq_desktop.cli.db_commands",
     "gxq_desktop.cli.user_commands",
+    "gxq_desktop.cli.selftest_commands",
     "gxq_desktop.cli.demo_commands",
     "gxq_desktop.cli.import_commands",
     "gxq_desktop.cli.search_commands",
