@@ -189,8 +189,8 @@ def make_converter(
     def too_long(s: str) -> ValueProblem:
         return ValueProblem(f"{label}过长（{len(s)} 字，最多 {max_length} 字）。")
 
+    special = _SPECIAL_RE.search
     if kind is Kind.TEXT:
-        special = _SPECIAL_RE.search
 
         def text(v: Cell) -> Any:
             # Inlined clean_text() for the common case: a str without full-width or control characters.
@@ -219,8 +219,15 @@ def make_converter(
     if kind is Kind.DOCNO:
 
         def docno(v: Cell) -> Any:
-            s = clean_docno(_strip_excel_text(v))
-            if s is not None and len(s) > limit:
+            if type(v) is str and not v.startswith('="'):
+                s: str | None = v.strip(_STRIP)
+                if s and special(s):
+                    s = clean_docno(s)
+            else:
+                s = clean_docno(_strip_excel_text(v))
+            if not s:
+                return None
+            if len(s) > limit:
                 raise too_long(s)
             return s
 
