@@ -96,12 +96,18 @@ _COMMON_INDEXES = (
     "CREATE INDEX ix_serious_violations_in_force ON serious_violations (enterprise_id) WHERE removed_on IS NULL",
     "CREATE INDEX ix_list_entries_in_force ON list_entries (kind, enterprise_id) WHERE removed_on IS NULL",
     "CREATE INDEX ix_enterprises_small_micro ON enterprises (id) WHERE is_small_micro",
+    "CREATE INDEX ix_enterprises_risk_class ON enterprises (risk_class)",
+    "CREATE INDEX ix_enterprises_subject_category ON enterprises (subject_category)",
+    "CREATE INDEX ix_licenses_in_force ON licenses (enterprise_id, valid_until) WHERE status = '有效'",
 )
 _COMMON_INDEX_NAMES = (
     "ix_abnormal_listings_in_force",
     "ix_serious_violations_in_force",
     "ix_list_entries_in_force",
     "ix_enterprises_small_micro",
+    "ix_enterprises_risk_class",
+    "ix_enterprises_subject_category",
+    "ix_licenses_in_force",
 )
 
 

@@ -31,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import json
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -72,6 +74,8 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 5_000
 STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both engines)
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
+SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
+SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
 
@@ -141,6 +145,7 @@ class SearchQuery:
     text: str = ""
     filters: SearchFilters = field(default_factory=SearchFilters)
     sort: SortOrder = SortOrder.RELEVANCE
+    text_search: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,11 +381,18 @@ def _text_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]
 def _pinyin_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]:
     term = q.terms[0]
     segs = []
-    cand, exact = d.text_candidates("name", [term], names)
+    # Latin letters in a name: the one-character table (the trigram table shares its doclists with
+    # the initials column, where these letters are everywhere).
+    if d.sqlite:
+        cand, exact = d.fts("enterprise_fts_chr", f"{{name}}: {fts_phrase_chars(term)}", names), True
+    else:
+        cand, exact = d.text_candidates("name", [term], names)
     segs.append(_Segment("name", "名称", d.contains("e.name", term, names), cand, exact))
     ph, p = names(term)
     prefix = _Sql(f"substr(coalesce(e.name_initials, ''), 1, {len(term)}) = {ph}", (p,))
-    segs.append(_Segment("initials_prefix", "拼音首字母", prefix, d.initials_prefix_candidates(term, names)))
+    segs.append(
+        _Segment("initials_prefix", "拼音首字母", prefix, d.initials_prefix_candidates(term, names), True)
+    )
     if len(term) >= LONG_TERM:
         segs.append(
             _Segment(
@@ -399,35 +411,44 @@ def _pinyin_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segmen
     return segs
 
 
+# The first two characters of USCCs a district sees (登记管理部门码 + 机构类别码): a fragment that
+# starts with one of them is most likely the beginning of a code, anything else its end.
+_CODE_STARTS = frozenset({"91", "92", "93", "11", "12", "13", "19", "51", "52", "53", "59", "N1", "N2", "Y1"})
+
+
 def _code_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]:
     code = q.code
     n = len(code)
-    segs: list[_Segment] = []
+    # The last six characters are the most distinctive part of a code (the organisation number);
+    # the first ones (9161 0131 …) are shared by most codes and make useless trigrams.
+    distinctive = code.lower()[-6:]
+    prefix_seg: _Segment | None = None
+    suffix_seg: _Segment | None = None
     if n <= 18:
         ph, p = names(code)
         suffix = _Sql(f"substr(coalesce(e.uscc, ''), {19 - n}) = {ph} AND length(e.uscc) = 18", (p,))
         if n == 4 and not d.sqlite:
             ph2, p2 = names(code)
             cand: _Cand = _Cand(_Sql(f"substr(e.uscc, 15) = {ph2}", (p2,)), False)
-            exact = True
         else:
-            cand, exact = d.trigram_candidates("codes", "enterprise_fts_code", code.lower(), names)
-            exact = False  # suffix is stricter than "somewhere in the codes"
-        segs.append(_Segment("uscc_suffix", f"代码后 {n} 位", suffix, cand, exact))
+            cand, _ = d.trigram_candidates("codes", "enterprise_fts_code", distinctive, names)
+        suffix_seg = _Segment("uscc_suffix", f"代码后 {n} 位", suffix, cand, False)
         ph, p = names(code)
         lo, p_lo = names(code)
         hi, p_hi = names(code + "~")
-        segs.append(
-            _Segment(
-                "uscc_prefix",
-                "统一社会信用代码",
-                _Sql(f"substr(coalesce(e.uscc, ''), 1, {n}) = {ph}", (p,)),
-                _Cand(_Sql(f"e.uscc >= {lo} AND e.uscc < {hi}", (p_lo, p_hi)), False),
-                True,
-            )
+        prefix_seg = _Segment(
+            "uscc_prefix",
+            "统一社会信用代码",
+            _Sql(f"substr(coalesce(e.uscc, ''), 1, {n}) = {ph}", (p,)),
+            _Cand(_Sql(f"e.uscc >= {lo} AND e.uscc < {hi}", (p_lo, p_hi)), False),
+            True,
         )
+    segs: list[_Segment] = []
+    if prefix_seg is not None and suffix_seg is not None:
+        looks_like_start = n >= 5 and code[:2] in _CODE_STARTS
+        segs += [prefix_seg, suffix_seg] if looks_like_start else [suffix_seg, prefix_seg]
     codes_col = "coalesce(e.uscc, '') || ' ' || coalesce(e.reg_no, '') || ' ' || coalesce(e.org_code, '')"
-    cand, _exact = d.trigram_candidates("codes", "enterprise_fts_code", code.lower(), names)
+    cand, _exact = d.trigram_candidates("codes", "enterprise_fts_code", distinctive, names)
     segs.append(
         _Segment("code", "代码", d.contains(f"upper({codes_col})", code, names, lower=False), cand, False)
     )
@@ -455,81 +476,91 @@ def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
     return tuple(ids)
 
 
-def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) -> list[tuple[str, _Sql]]:
-    """(key, predicate over e) per filter."""
-    parts: list[tuple[str, _Sql]] = []
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    key: str
+    pred: _Sql  # over e
+    driver: _Sql | None = None  # the ids it selects, from a small table (may drive the query)
+
+
+# (table, condition over x) of the flag filters: the enterprise has such a record still in force.
+_FLAG_RECORDS: dict[str, tuple[str, str]] = {
+    "abnormal": ("abnormal_listings", "x.removed_on IS NULL"),
+    "serious_violation": ("serious_violations", "x.removed_on IS NULL"),
+    "blacklist": ("list_entries", "x.kind = 'black' AND x.removed_on IS NULL"),
+    "redlist": ("list_entries", "x.kind = 'red' AND x.removed_on IS NULL"),
+    "judgment_debtor": ("list_entries", "x.kind = 'judgment_debtor' AND x.removed_on IS NULL"),
+    "party_org": ("party_organizations", "1 = 1"),
+}
+
+
+def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) -> list[_Filter]:
+    parts: list[_Filter] = []
+    params: list[tuple[str, Any]] = []
 
     def bind(v: Any) -> str:
-        ph, p = names(v.isoformat() if d.sqlite and isinstance(v, dt.date) else v)
+        if d.sqlite and isinstance(v, dt.datetime):
+            v = v.isoformat(sep=" ")
+        elif d.sqlite and isinstance(v, dt.date):
+            v = v.isoformat()
+        ph, p = names(v)
         params.append(p)
         return ph
 
-    def add(key: str, sql: str) -> None:
-        parts.append((key, _Sql(sql, tuple(params))))
+    def add(key: str, sql: str, driver: str | None = None) -> None:
+        bound = tuple(params)
+        parts.append(_Filter(key, _Sql(sql, bound), _Sql(driver, bound) if driver else None))
         params.clear()
 
-    params: list[tuple[str, Any]] = []
+    def column(key: str, sql: str, indexed: bool = True) -> None:
+        # An indexed column condition can also list its ids from the index alone (a driver).
+        add(key, sql, f"SELECT e.id AS id FROM enterprises e WHERE {sql}" if indexed else None)
+
     if f.subject_category:
-        add("category", f"e.subject_category = {bind(f.subject_category)}")
+        column("category", f"e.subject_category = {bind(f.subject_category)}")
     if f.subject_type:
-        add("type", f"e.subject_type = {bind(f.subject_type)}")
+        column("type", f"e.subject_type = {bind(f.subject_type)}", indexed=False)
     if f.industry_section:
-        add("section", f"e.industry_section = {bind(f.industry_section.upper())}")
+        column("section", f"e.industry_section = {bind(f.industry_section.upper())}")
     if f.statuses:
-        add("status", f"e.status IN ({', '.join(bind(s) for s in f.statuses)})")
-    if f.established_from:
-        add("from", f"e.established_on >= {bind(f.established_from)}")
-    if f.established_to:
-        add("to", f"e.established_on <= {bind(f.established_to)}")
+        column("status", f"e.status IN ({', '.join(bind(s) for s in f.statuses)})")
+    if f.established_from and f.established_to:
+        column("dates", f"e.established_on BETWEEN {bind(f.established_from)} AND {bind(f.established_to)}")
+    elif f.established_from:
+        column("dates", f"e.established_on >= {bind(f.established_from)}")
+    elif f.established_to:
+        column("dates", f"e.established_on <= {bind(f.established_to)}")
     if f.risk_classes:
-        add("risk", f"e.risk_class IN ({', '.join(bind(r) for r in f.risk_classes)})")
+        column("risk", f"e.risk_class IN ({', '.join(bind(r) for r in f.risk_classes)})")
     if f.small_micro:
-        add("small_micro", "e.is_small_micro" if not d.sqlite else "e.is_small_micro = 1")
-    for key, sql in _flag_exists(f, d, bind):
-        add(key, sql)
+        # (the partial index ix_enterprises_small_micro serves exactly "WHERE is_small_micro")
+        column("small_micro", "e.is_small_micro" if not d.sqlite else "e.is_small_micro = 1", indexed=False)
+        if d.sqlite:
+            parts[-1] = replace(parts[-1], driver=_Sql("SELECT id FROM enterprises WHERE is_small_micro"))
+    for key, (table, cond) in _FLAG_RECORDS.items():
+        if getattr(f, key):
+            add(
+                key,
+                f"EXISTS (SELECT 1 FROM {table} x WHERE x.enterprise_id = e.id AND {cond})",
+                f"SELECT DISTINCT x.enterprise_id AS id FROM {table} x WHERE {cond}",
+            )
+    if f.licensed:  # (served by the partial index ix_licenses_in_force)
+        t = bind(today)
+        cond = f"x.status = '有效' AND (x.valid_until IS NULL OR x.valid_until >= {t})"
+        add(
+            "licensed",
+            f"EXISTS (SELECT 1 FROM licenses x WHERE x.enterprise_id = e.id AND {cond})",
+            f"SELECT DISTINCT x.enterprise_id AS id FROM licenses x WHERE {cond}",
+        )
     if f.inspected_within_year:
-        cutoff = dt.datetime.combine(today - dt.timedelta(days=365), dt.time())
-        c = bind(cutoff.isoformat(sep=" ") if d.sqlite else cutoff)
+        c = bind(dt.datetime.combine(today - dt.timedelta(days=365), dt.time()))
+        cond = f"x.status <> 'void' AND r.executed_at >= {c}"
         add(
             "inspected_within_year",
-            "EXISTS (SELECT 1 FROM inspections i JOIN draw_runs r ON r.id = i.run_id "
-            f"WHERE i.enterprise_id = e.id AND i.status <> 'void' AND r.executed_at >= {c})",
+            f"EXISTS (SELECT 1 FROM inspections x JOIN draw_runs r ON r.id = x.run_id WHERE x.enterprise_id = e.id AND {cond})",
+            f"SELECT DISTINCT x.enterprise_id AS id FROM inspections x JOIN draw_runs r ON r.id = x.run_id WHERE {cond}",
         )
     return parts
-
-
-def _flag_exists(f: SearchFilters, d: _Dialect, bind: Callable[[Any], str]) -> Iterator[tuple[str, str]]:
-    if f.abnormal:
-        yield "abnormal", _in_force("abnormal_listings", "")
-    if f.serious_violation:
-        yield "serious_violation", _in_force("serious_violations", "")
-    for key, kind in (("blacklist", "black"), ("redlist", "red"), ("judgment_debtor", "judgment_debtor")):
-        if getattr(f, key):
-            yield key, _in_force("list_entries", f" AND x.kind = '{kind}'")
-    if f.party_org:
-        yield "party_org", "EXISTS (SELECT 1 FROM party_organizations x WHERE x.enterprise_id = e.id)"
-    if f.licensed:
-        yield (
-            "licensed",
-            "EXISTS (SELECT 1 FROM licenses x WHERE x.enterprise_id = e.id AND x.status = '有效' "
-            f"AND (x.valid_until IS NULL OR x.valid_until >= {bind(dt.date.today())}))",
-        )
-
-
-def _in_force(table: str, extra: str) -> str:
-    return f"EXISTS (SELECT 1 FROM {table} x WHERE x.enterprise_id = e.id AND x.removed_on IS NULL{extra})"
-
-
-# Filters whose matching rows can be listed from a small table (driver candidates on SQLite).
-_FLAG_DRIVERS: dict[str, str] = {
-    "abnormal": "SELECT DISTINCT enterprise_id AS id FROM abnormal_listings WHERE removed_on IS NULL",
-    "serious_violation": "SELECT DISTINCT enterprise_id AS id FROM serious_violations WHERE removed_on IS NULL",
-    "blacklist": "SELECT DISTINCT enterprise_id AS id FROM list_entries WHERE kind = 'black' AND removed_on IS NULL",
-    "redlist": "SELECT DISTINCT enterprise_id AS id FROM list_entries WHERE kind = 'red' AND removed_on IS NULL",
-    "judgment_debtor": "SELECT DISTINCT enterprise_id AS id FROM list_entries "
-    "WHERE kind = 'judgment_debtor' AND removed_on IS NULL",
-    "party_org": "SELECT DISTINCT enterprise_id AS id FROM party_organizations",
-}
 
 
 @dataclass(frozen=True)
@@ -540,6 +571,9 @@ class _Plan:
     filters: _Sql | None
     drivers: tuple[_Cand, ...]  # candidate sets from filters (SQLite: the smallest may drive)
     exclude_exact: bool  # relevance: later tiers leave out the exact matches shown first
+    flag_drivers: tuple[_Sql, ...] = ()  # the id sets of the filters, from indexes alone (SQLite)
+    sort: SortOrder = SortOrder.RELEVANCE
+    text_search: bool = False
 
 
 def _ids_sql(ids: Sequence[int]) -> str:
@@ -558,14 +592,10 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
     else:
         tiers = []  # a whole USCC: the exact lookup is the answer
     fparts = _filter_parts(query.filters, d, names, dt.date.today())
-    filters = fparts[0][1].and_(*(p for _, p in fparts[1:])) if fparts else None
+    filters = fparts[0].pred.and_(*(p.pred for p in fparts[1:])) if fparts else None
     drivers: list[_Cand] = []
     if d.sqlite and fparts:
-        keys = {k for k, _ in fparts}
-        drivers += [_Cand(_Sql(sql), True) for k, sql in _FLAG_DRIVERS.items() if k in keys]
-        column_parts = [p for k, p in fparts if k in _COLUMN_FILTERS]
-        if column_parts:
-            drivers.append(_Cand(column_parts[0].and_(*column_parts[1:]), False))
+        drivers += [_Cand(p.driver, True) for p in fparts if p.driver is not None]
 
     if exact_ids is None:
         exact_ids = _exact_lookup(s, parsed) if parsed.is_text_search else ()
@@ -579,11 +609,11 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         if exact_ids:
             segments.append(_Segment("exact", "完全一致", TRUE, None, True, exact_ids))
             exclude_exact = True
-        prior: list[_Sql] = []
-        for tier in tiers:
-            match = tier.match.and_(*(_not(p) for p in prior)) if prior else tier.match
-            segments.append(replace(tier, match=match))
-            prior.append(tier.match)
+        for i, tier in enumerate(tiers):
+            # Leave out what earlier tiers show (their rows are among this tier's index candidates too,
+            # so its index count is exact only while the earlier tiers are empty: see _decide).
+            earlier = [_not(t.match) for t in tiers[:i]]
+            segments.append(replace(tier, match=tier.match.and_(*earlier)) if earlier else tier)
     else:
         parts = [t.match for t in tiers]
         if exact_ids:
@@ -603,7 +633,17 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         segments = split
     else:
         orders = ["name"] * len(segments)
-    return _Plan(parsed, tuple(segments), tuple(orders), filters, tuple(drivers), exclude_exact)
+    flag_drivers = tuple(c.sql for c in drivers)
+    return _Plan(
+        parsed,
+        tuple(segments),
+        tuple(orders),
+        filters,
+        tuple(drivers),
+        exclude_exact,
+        flag_drivers,
+        query.sort,
+    )
 
 
 def _union_candidates(cands: Sequence[_Cand | None], exact_ids: Sequence[int], d: _Dialect) -> _Cand | None:
@@ -628,9 +668,6 @@ def _union_candidates(cands: Sequence[_Cand | None], exact_ids: Sequence[int], d
     return _Cand(_or(preds), False)
 
 
-_COLUMN_FILTERS = frozenset({"category", "type", "section", "status", "from", "to", "risk"})
-
-
 # --------------------------------------------------------------------------- ordering
 
 
@@ -640,17 +677,25 @@ class _Order:
     sort: str  # ORDER BY for sorting materialised candidates (SQLite: "+" keeps the index out)
     keys: tuple[str, ...]
     keyset: str  # rows after the last key
+    sqlite_index: str | None  # the SQLite index that serves ``walk``
 
 
 _ORDERS = {
-    "name": _Order("e.name, e.id", "+e.name, e.id", ("e.name", "e.id"), "(e.name, e.id) > (:k0, :k1)"),
+    "name": _Order(
+        "e.name, e.id",
+        "+e.name, e.id",
+        ("e.name", "e.id"),
+        "(e.name, e.id) > (:k0, :k1)",
+        "ix_enterprises_name",
+    ),
     "date": _Order(
         "e.established_on DESC, e.id DESC",
         "+e.established_on DESC, e.id DESC",
         ("e.established_on", "e.id"),
         "(e.established_on, e.id) < (:k0, :k1)",
+        "ix_enterprises_established_on",
     ),
-    "date_null": _Order("e.id DESC", "+e.id DESC", ("e.id",), "e.id < :k0"),
+    "date_null": _Order("e.id DESC", "+e.id DESC", ("e.id",), "e.id < :k0", None),
 }
 
 
@@ -721,7 +766,8 @@ class SearchService(Service):
         total = 0
         capped = False
         for i in range(len(plan.segments)):
-            dec = decisions[i] or self._decide(s, plan, i, cursor.exact_ids, total, cancel)
+            before = total - sum(len(seg.fixed_ids or ()) for seg in plan.segments[:i])
+            dec = decisions[i] or self._decide(s, plan, i, cursor.exact_ids, before, cancel)
             decisions[i] = dec
             if dec.count is None:
                 capped = True
@@ -747,21 +793,31 @@ class SearchService(Service):
         plan: _Plan,
         index: int,
         exact_ids: Sequence[int],
-        before: int,
+        before: int | None,
         cancel: Cancel | None,
     ) -> _Decision:
-        """Materialise a segment that has at most COUNT_CAP rows; walk a bigger one."""
+        """How to read a segment: materialised and sorted when it is small, else walked (see the module
+        docstring); with its exact count when that is at most COUNT_CAP."""
         _check(cancel)
         seg = plan.segments[index]
         order = plan.orders[index]
         where = self._where(plan, seg, exact_ids)
         if seg.fixed_ids is not None:
-            ids = self._materialise(
-                s, _Cand(_Sql(f"e.id IN ({_ids_sql(seg.fixed_ids)})"), False), where, order
-            )
+            fixed = _Cand(_Sql(f"e.id IN ({_ids_sql(seg.fixed_ids)})"), False)
+            ids = self._materialise(s, fixed, where, order)
             return _Decision("ids", ids, len(ids))
-        # Rows that earlier tiers took may still be among this tier's index candidates.
-        slack = before + len(exact_ids)
+        # A text tier under relevance sorting is sorted by name only while small; a big one is read
+        # newest first through its index, which costs the same wherever its rows sit in name order.
+        tier = order == "name" and seg.key != "all"
+        sort_limit = SORT_LIMIT if tier else COUNT_CAP
+        # Relevance (also with filters only): newest first when big — a walk in name order would cross
+        # every name before the first match when the matches cluster in name order (个体工商户 are all
+        # "西安高新区…"). An explicit name or date order walks that order's index.
+        big = "idwalk" if plan.sort is SortOrder.RELEVANCE else "walk"
+        # Rows that earlier tiers took may still be among this tier's index candidates; while those
+        # tiers are all empty, the index count of this one is still exact.
+        earlier_empty = before == 0
+        slack = (COUNT_CAP if before is None else before) + len(exact_ids)
         sources: list[tuple[int, _Cand | None, bool]] = []  # (capped estimate, candidates, exact)
         if seg.candidates is not None:
             cap = COUNT_CAP + 1 + slack
@@ -769,29 +825,109 @@ class SearchService(Service):
         for drv in plan.drivers:
             sources.append((self._estimate(s, drv, COUNT_CAP + 1), drv, False))
         if not sources:  # filters only (or no index for this tier): count through the planner's choice
-            n = self._count_where(s, None, where, COUNT_CAP + 1)
-            if n <= COUNT_CAP:
+            rows = self._count_where(s, None, where, COUNT_CAP + 1)
+            if rows <= sort_limit:
                 ids = self._materialise(s, None, where, order)
                 return _Decision("ids", ids, len(ids))
-            return _Decision("walk")
+            return _Decision(big, (), rows if rows <= COUNT_CAP else None)
+        totals: dict[int, int] = {}  # id(candidates) → their full number, where counted
+        if len(sources) > 1 and sum(1 for e, _, _ in sources if e > COUNT_CAP) > 1:
+            # Several capped sets: which is smallest decides the cost of everything below.
+            # (Index-only counts: about 50 ns per entry, 50 ms for a million.)
+            refined = []
+            for e, c, x in sources:
+                if e > COUNT_CAP and c is not None:
+                    e = self._estimate(s, c, 100 * COUNT_CAP)
+                    totals[id(c)] = e
+                refined.append((e, c, x))
+            sources = refined
         est, cand, exact = min(sources, key=lambda x: x[0])
         _check(cancel)
-        if est <= COUNT_CAP + slack:
-            ids = self._materialise(s, cand, where, order, COUNT_CAP + 1)
-            if len(ids) <= COUNT_CAP:
+        if est == 0:
+            return _Decision("ids", (), 0)
+        if est <= sort_limit + slack:
+            ids = self._materialise(s, cand, where, order, sort_limit + 1)
+            if len(ids) <= sort_limit:
                 return _Decision("ids", ids, len(ids))
-            return _Decision("walk")
-        if exact and plan.filters is None:
-            return _Decision("walk")  # the index alone proves that more than COUNT_CAP rows match
-        # Re-check candidates on the rows until COUNT_CAP + 1 really match — but read at most
-        # VERIFY_LIMIT of them: many candidates with few real matches must not scan them all twice.
-        n = self._count_where(s, cand, where, COUNT_CAP + 1, VERIFY_LIMIT if cand and cand.subquery else None)
+        if exact and earlier_empty and plan.filters is None and cand is seg.candidates:
+            # The index counts exactly the rows that match (less the exact matches shown first).
+            taken = 0
+            if exact_ids:
+                shown = _Cand(_Sql(f"e.id IN ({_ids_sql(exact_ids)})"), False)
+                taken = self._count_where(s, shown, seg.match, slack + 1)
+            n = est - taken
+            if n > COUNT_CAP:
+                return _Decision(big, (), None)
+            if n <= sort_limit:
+                ids = self._materialise(s, cand, where, order)
+                return _Decision("ids", ids, len(ids))
+            return _Decision(big, (), n)
+        # Otherwise judge from the candidates themselves, read in their index's order.
+        assert cand is not None
+        sub = (
+            cand
+            if cand.subquery
+            else _Cand(
+                _Sql(f"SELECT e.id AS id FROM enterprises e WHERE {cand.sql.sql}", cand.sql.params), True
+            )
+        )
+        verdict = self._judge(s, sub, where, totals.get(id(cand)))
+        if verdict == "big":
+            return _Decision(big, (), None)
+        if isinstance(verdict, int) and verdict > sort_limit:
+            return _Decision(big, (), verdict)
+        if verdict == "unclear" and len(plan.flag_drivers) > 1:
+            # Two big sets (经营异常 and 持有许可, a status and a date range …): their intersection from
+            # the indexes alone is far cheaper than checking one set's rows one by one.
+            common = self._intersect(s, plan.flag_drivers)
+            if not common:
+                return _Decision("ids", (), 0)
+            if len(common) > COUNT_CAP and not plan.text_search:
+                return _Decision(big, (), None)  # the filters are all there is: more than COUNT_CAP
+            ids_json = json.dumps(common)  # a JSON array: SQLite reads it with json_each, no SQL text
+            sub = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", ids_json),)), True)
+        ids = self._materialise(s, sub, where, order, COUNT_CAP + 1)
+        if len(ids) > COUNT_CAP:
+            return _Decision(big, (), None)
+        return _Decision("ids", ids, len(ids))
+
+    def _judge(self, s: Session, cand: _Cand, where: _Sql, total: int | None = None) -> str | int:
+        """Whether a candidate set (a subquery) holds clearly more than COUNT_CAP real matches ("big"),
+        few enough candidates to sort them all ("small"), exactly n matches (int, all candidates read),
+        or many candidates and it is not clear ("unclear": sorting them all costs in proportion to the
+        candidates).
+
+        The index count (up to 3 × COUNT_CAP) and the share of real matches among the first SAMPLE
+        candidates (listed in index order, unrelated to the other conditions) decide; then at most
+        VERIFY_LIMIT candidates are re-checked. Only "10,000+" and the choice to walk rest on the
+        estimate — every row shown is re-checked on the row itself."""
+        if total is None:
+            total = self._estimate(s, cand, 10 * COUNT_CAP + 1)
+        if total <= SAMPLE:
+            return "small"
+        sample = SAMPLE if total > SAMPLE else total
+        hits = self._count_where(s, cand, where, sample, sample)
+        p = hits / sample
+        margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / sample) + 0.02
+        if total * (p - margin) > 1.2 * COUNT_CAP:
+            return "big"
+        if total <= 3 * COUNT_CAP:
+            return "small"
+        n = self._count_where(s, cand, where, COUNT_CAP + 1, VERIFY_LIMIT)
         if n > COUNT_CAP:
-            return _Decision("walk")
-        ids = self._materialise(s, cand, where, order, COUNT_CAP + 1)
-        if len(ids) <= COUNT_CAP:
-            return _Decision("ids", ids, len(ids))
-        return _Decision("walk")
+            return "big"
+        if total <= VERIFY_LIMIT:
+            return n  # every candidate was read: n is exact
+        read = VERIFY_LIMIT  # all of them were read: fewer than COUNT_CAP + 1 matched
+        p = n / read
+        if total * (p - 3 * math.sqrt(max(p * (1 - p), 0.0001) / read)) > 1.2 * COUNT_CAP:
+            return "big"
+        return "unclear"
+
+    def _intersect(self, s: Session, drivers: Sequence[_Sql]) -> list[int]:
+        sql = " INTERSECT ".join(f"SELECT id FROM ({d.sql})" for d in drivers)
+        params = dict(itertools.chain(*(d.params for d in drivers)))
+        return [int(r[0]) for r in s.execute(text(sql), params)]
 
     # -- statements
 
@@ -849,10 +985,40 @@ class SearchService(Service):
         if last_key is not None:
             cond = where.and_(_Sql(o.keyset, tuple((f"k{i}", v) for i, v in enumerate(last_key))))
         self._hint(s, "walk")
+        # SQLite: read the order index in order (a filter's own index would make it read and sort all).
+        indexed = f" INDEXED BY {o.sqlite_index}" if self._d.sqlite and o.sqlite_index else ""
         sql = (
-            f"SELECT {', '.join(o.keys)} FROM enterprises e WHERE {cond.sql} ORDER BY {o.walk} LIMIT {int(n)}"
+            f"SELECT {', '.join(o.keys)} FROM enterprises e{indexed} WHERE {cond.sql} "
+            f"ORDER BY {o.walk} LIMIT {int(n)}"
         )
         return [tuple(r) for r in s.execute(text(sql), cond.dict)]
+
+    def _walk_ids(
+        self, s: Session, cand: _Cand | None, where: _Sql, last_key: tuple[Any, ...] | None, n: int
+    ) -> list[tuple[Any, ...]]:
+        """The next ``n`` matching rows, newest (highest id) first, after ``last_key`` = (id,).
+
+        Through the FTS5 candidates when there are some (FTS5 returns them in rowid order), else along
+        the primary key; either way the cost does not depend on where the rows sit in name order."""
+        params = where.params
+        if cand is not None and cand.subquery:
+            after = " AND c.id < :k0" if last_key is not None else ""
+            sql = (
+                f"SELECT c.id FROM ({cand.sql.sql}) AS c JOIN enterprises e ON e.id = c.id "
+                f"WHERE {where.sql}{after} ORDER BY c.id DESC LIMIT {int(n)}"
+            )
+            params = cand.sql.params + params
+        else:
+            # Along the primary key with the exact row predicate only: a b-tree candidate range (initials,
+            # USCC prefix) would make the planner read the whole range and sort it.
+            after = " AND e.id < :k0" if last_key is not None else ""
+            # SQLite: a plain backwards scan of the table (a filter's index would be read whole and sorted).
+            scan = " NOT INDEXED" if self._d.sqlite else ""
+            sql = f"SELECT e.id FROM enterprises e{scan} WHERE {where.sql}{after} ORDER BY e.id DESC LIMIT {int(n)}"
+        if last_key is not None:
+            params = (*params, ("k0", last_key[-1]))
+        self._hint(s, "walk")
+        return [tuple(r) for r in s.execute(text(sql), dict(params))]
 
     def _hint(self, s: Session, kind: str) -> None:
         """PostgreSQL plan hints: here we know whether few or many rows match; the planner does not."""
@@ -877,7 +1043,12 @@ class SearchService(Service):
             seg = plan.segments[seg_i]
             dec = decisions[seg_i]
             if dec is None:
-                before = sum(d.count or 0 for d in decisions[:seg_i] if d is not None)
+                counts = [
+                    d.count if d is not None else None
+                    for d, sg in zip(decisions[:seg_i], plan.segments[:seg_i], strict=True)
+                    if sg.fixed_ids is None
+                ]
+                before = None if None in counts else sum(c for c in counts if c is not None)
                 dec = self._decide(s, plan, seg_i, cursor.exact_ids, before, cancel)
                 decisions[seg_i] = dec
             want = n - len(picked)
@@ -886,6 +1057,13 @@ class SearchService(Service):
                 picked += [(i, seg.label) for i in chunk]
                 offset += len(chunk)
                 exhausted = offset >= len(dec.ids)
+            elif dec.mode == "idwalk":
+                where = self._where(plan, seg, cursor.exact_ids)
+                keys = self._walk_ids(s, seg.candidates, where, last_key, want)
+                picked += [(int(k[-1]), seg.label) for k in keys]
+                if keys:
+                    last_key = keys[-1]
+                exhausted = len(keys) < want
             else:
                 where = self._where(plan, seg, cursor.exact_ids)
                 keys = self._walk(s, where, plan.orders[seg_i], last_key, want)
