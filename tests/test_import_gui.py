@@ -129,3 +129,24 @@ def qtbot_left():  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_cancelling_a_check_shows_a_message_and_changes_nothing(
+    qtbot: QtBot, sqlite_db: Database, tmp_path: Path
+) -> None:
+    from .import_files import write_csv
+
+    clerk = make_user(sqlite_db, Role.CLERK, "luru")
+    pane = ImportPane(PaneContext(sqlite_db, clerk, AppSignals()))
+    qtbot.addWidget(pane)
+    pane.show()
+    tab = pane.import_tab
+    rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"企业{i}"] for i in range(1, 6000)]
+    tab.set_file(str(write_csv(tmp_path / "big.csv", rows)))
+    tab.set_record_type("enterprise")
+    tab.check()
+    assert tab.task is not None
+    tab.task.cancel()
+    qtbot.waitUntil(lambda: "取消" in tab.message.text(), timeout=20_000)
+    assert tab.preview is None and not tab.import_button.isEnabled() and tab.check_button.isEnabled()
+    assert _count(sqlite_db) == 0
