@@ -10,9 +10,10 @@ Modules: ``readers`` (formats, encodings, bad files), ``headers`` (finding the h
 store in chunks), ``rejects`` (the rejected-rows workbook), ``undo``, ``service``.
 """
 
-from .engine import Problem, Progress
+from .engine import Progress
 from .errors import ImportFileError, ReimportNotConfirmed, UndoNotConfirmed
 from .fields import parse_record_type, spec_for
+from .rows import Problem
 from .service import (
     COMMIT_MODE_LABELS,
     BatchInfo,

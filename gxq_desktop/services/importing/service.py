@@ -24,10 +24,11 @@ from gxq_desktop.domain.roles import Permission
 from gxq_desktop.errors import NotFound, ValidationError
 
 from ..base import Service
-from .engine import ImportJob, JobContext, Outcome, Problem, Progress
+from .engine import ImportJob, JobContext, Outcome, Progress
 from .errors import ReimportNotConfirmed, UndoNotConfirmed
 from .fields import Kind, spec_for
 from .readers import open_table
+from .rows import Problem
 from .undo import apply_undo, plan_undo
 
 PREVIEW_REJECTED_LIMIT = 200_000  # a preview's rejected-rows workbook; an import's has every row
