@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from .import_files import (
     table_snapshot,
     write_csv,
 )
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejected-rows workbooks are temporary files: keep the tests' ones out of the system temp dir."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +19,13 @@ from gxq_desktop.gui.signals import AppSignals
 
 from .conftest import make_user
 from .import_files import bad_check_digit, code, make_departments, write_xlsx
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejected-rows workbooks are temporary files: keep the tests' ones out of the system temp dir."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
 
 pytestmark = pytest.mark.gui
 

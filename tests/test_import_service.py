@@ -4,6 +4,7 @@ record type, undo, re-import, templates, permissions and bad input. Files are ge
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,6 +38,13 @@ from .import_files import (
     write_csv,
     write_xlsx,
 )
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejected-rows workbooks are temporary files: keep the tests' ones out of the system temp dir."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
 
 ALL_TABLES = (
     m.Enterprise,
