@@ -5,11 +5,11 @@ an aware UTC datetime is stored exactly as everywhere else), but without SQLAlch
 bookkeeping: SQLite gets one ``executemany`` per chunk, PostgreSQL a ``COPY … FROM STDIN`` in the same
 transaction. Other dialects fall back to a plain Core executemany.
 
-:class:`BackgroundWriter` runs those inserts on one worker thread while the main thread reads and
-checks the next chunk: SQLite and psycopg release the GIL while the database works, so the two
-processor cores both do useful work. The worker touches only the DBAPI connection (never the
-Session), and SQLite (serialized mode) and psycopg (a connection lock) serialise the two threads'
-statements; everything stays in the one transaction.
+:class:`BackgroundWriter` runs those inserts on one worker thread while the main thread parses and
+checks the next chunk in pure Python: SQLite and psycopg release the GIL while the database works, so
+both processor cores do useful work. The connection is never used by both threads at once: the main
+thread does its Session work (lookups, updates) before submitting a chunk's inserts and drains the
+writer before its next lookups. Everything stays in the one transaction.
 """
 
 from __future__ import annotations

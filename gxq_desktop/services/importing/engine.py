@@ -404,6 +404,9 @@ class ImportJob:
             for chunk in _chunks((parse(n, cells) for n, cells in rows), CHUNK):
                 if self.progress is not None:
                     self.progress.check()
+                # The writer thread may still be inserting the previous chunk (overlapping the parsing
+                # of this one); the connection is used by one thread at a time, so wait for it here.
+                self.writer.drain()
                 handler.resolve(chunk)
                 accepted: list[Row] = []
                 for row in chunk:

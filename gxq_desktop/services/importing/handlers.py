@@ -317,6 +317,9 @@ class EnterpriseHandler(Handler):
             self._prepare_update(row, ex, changes)
 
     def write(self, rows: list[Row]) -> None:
+        # Session work first; the inserts then go to the writer thread, which from then on is the
+        # only user of the connection until the engine drains it before the next chunk's lookups.
+        self._write_updates(rows)
         inserts = [self._insert_values(r) for r in rows if r.action == INSERT]
         if inserts:
             if self._bulk is None:
@@ -327,7 +330,6 @@ class EnterpriseHandler(Handler):
                 self.job.writer.submit(self._insert_chunk, inserts)
             else:
                 self._insert_chunk(inserts)
-        self._write_updates(rows)
 
     def _insert_chunk(self, inserts: list[list[Any]]) -> None:
         """Runs on the writer thread: DBAPI calls only."""
@@ -534,6 +536,7 @@ class RecordHandler(Handler):
             d["department_id"] = self.ctx.department_id
             d.update(audit)
             inserts.append([d.get(c) for c in self.insert_cols])
+        self._write_updates(rows)  # Session work before handing the inserts to the writer thread
         if inserts:
             if self._bulk is None:
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
@@ -541,7 +544,6 @@ class RecordHandler(Handler):
                 self.job.writer.submit(self._bulk.insert, inserts)
             else:
                 self._bulk.insert(inserts)
-        self._write_updates(rows)
 
     def display_values(self, row: Row) -> dict[str, Any]:
         if row.action == INSERT:
