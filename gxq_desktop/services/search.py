@@ -14,12 +14,22 @@ How a query runs (the part that keeps it instant):
    part). Each segment has an exact row predicate (``instr`` on the row: what "matches" means) and,
    when an index exists for it, a candidate query on that index (FTS5 on SQLite, gram GIN indexes on
    PostgreSQL; see :mod:`gxq_desktop.db.search_index`). Candidates are always re-checked on the row.
-3. Each segment is counted up to ``COUNT_CAP`` + 1 through its index. A small segment is
-   *materialised*: its ids, sorted, are kept in the cursor (at most 10,000 integers). A large one is
-   *walked*: the name (or date) index is read in order with a keyset condition, which finds a page
-   quickly precisely because so many rows match. So no query sorts or counts more than ~10,000 rows,
-   and the count shown is exact up to 10,000 and "10,000+" beyond.
-4. With filters, the smallest of the filter sets (a flag list, a status …) may drive instead.
+3. Each segment is counted through its index, up to ``COUNT_CAP`` + 1. A small segment is
+   *materialised*: its ids, sorted by name, are kept in the cursor (a relevance tier up to
+   ``SORT_LIMIT`` rows, a name- or date-sorted list up to 10,000). A bigger one is *walked* a page at a
+   time with a keyset condition: relevance tiers and filter-only lists newest first (highest id,
+   through the FTS5 candidates or backwards along the table), explicit name or date order along that
+   index. Newest-first costs the same wherever the matches sit; a name-order walk would cross every
+   name before the first match when matches cluster in name order (all 个体工商户 are "西安高新区…").
+   The count shown is exact up to 10,000 and "10,000+" beyond. Where an index count is exact
+   (phrase of the one-character or trigram table, a b-tree range) it is used as is; elsewhere the
+   share of real matches among the first ``SAMPLE`` candidates, then at most ``VERIFY_LIMIT``
+   re-checked candidates, decide whether a set is clearly over the cap — only the "10,000+" and the
+   choice to walk rest on that estimate, every row shown is re-checked.
+4. With filters, the smallest of the filter sets (a record list, a status, a date range — each listed
+   from its index alone) may drive instead; two big ones are intersected from their indexes.
+
+Time per first page on 1,000,000 entities is measured by ``bench/search.py``.
 
 Cancellation: pass ``cancel`` (a callable returning True when the result is no longer wanted). On
 SQLite a progress handler interrupts the running statement; on PostgreSQL the check runs between
@@ -244,6 +254,10 @@ class _Cand:
 
     sql: _Sql
     subquery: bool
+    # PostgreSQL gram candidates: one predicate per gram. The planner multiplies their frequencies
+    # (it assumes independence, while the grams of one word go together), so the smallest single-gram
+    # estimate is the useful bound.
+    parts: tuple[_Sql, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +268,9 @@ class _Segment:
     candidates: _Cand | None  # possible matches through an index, or None (walk or filters only)
     exact_candidates: bool = False  # candidates are exactly the matches (for counting)
     fixed_ids: tuple[int, ...] | None = None  # the exact tier: ids looked up in advance
+    # Relevance tiers leave out the rows of earlier tiers: (segment index, that tier's own match).
+    # An earlier tier found empty needs no such condition (see SearchService._where).
+    excludes: tuple[tuple[int, _Sql], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +322,8 @@ class _Dialect:
 
     def contains(self, col: str, term: str, names: _Names, *, lower: bool = True) -> _Sql:
         ph, p = names(term)
+        # lower() only when case can matter: for Chinese and digits it costs (PostgreSQL: ~1 µs a row).
+        lower = lower and term.upper() != term.lower()
         c = f"lower(coalesce({col}, ''))" if lower else f"coalesce({col}, '')"
         fn = "instr" if self.sqlite else "strpos"
         return _Sql(f"{fn}({c}, {ph}) > 0", (p,))
@@ -321,8 +340,13 @@ class _Dialect:
 
     def grams(self, fld: str, grams: Sequence[str], names: _Names) -> _Cand:
         fn, col = search_index.PG_GRAM_EXPRESSIONS[fld]
-        ph, p = names(sorted(set(grams)))
-        return _Cand(_Sql(f"{fn}({col}) @> CAST({ph} AS text[])", (p,)), False)
+        ordered = sorted(set(grams))
+        ph, p = names(ordered)
+        parts = []
+        for g in ordered:
+            gph, gp = names([g])
+            parts.append(_Sql(f"{fn}({col}) @> CAST({gph} AS text[])", (gp,)))
+        return _Cand(_Sql(f"{fn}({col}) @> CAST({ph} AS text[])", (p,)), False, tuple(parts))
 
     def text_candidates(self, fld: str, terms: Sequence[str], names: _Names) -> tuple[_Cand, bool]:
         """Candidates for name/former_names/legal_rep; and whether they are exactly the matches."""
@@ -609,11 +633,12 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         if exact_ids:
             segments.append(_Segment("exact", "完全一致", TRUE, None, True, exact_ids))
             exclude_exact = True
+        first = len(segments)
         for i, tier in enumerate(tiers):
             # Leave out what earlier tiers show (their rows are among this tier's index candidates too,
             # so its index count is exact only while the earlier tiers are empty: see _decide).
-            earlier = [_not(t.match) for t in tiers[:i]]
-            segments.append(replace(tier, match=tier.match.and_(*earlier)) if earlier else tier)
+            excludes = tuple((first + j, t.match) for j, t in enumerate(tiers[:i]))
+            segments.append(replace(tier, excludes=excludes))
     else:
         parts = [t.match for t in tiers]
         if exact_ids:
@@ -767,7 +792,7 @@ class SearchService(Service):
         capped = False
         for i in range(len(plan.segments)):
             before = total - sum(len(seg.fixed_ids or ()) for seg in plan.segments[:i])
-            dec = decisions[i] or self._decide(s, plan, i, cursor.exact_ids, before, cancel)
+            dec = decisions[i] or self._decide(s, plan, i, cursor.exact_ids, before, cancel, decisions)
             decisions[i] = dec
             if dec.count is None:
                 capped = True
@@ -779,8 +804,19 @@ class SearchService(Service):
         cursor = replace(cursor, decisions=tuple(decisions))
         return (COUNT_CAP, True, cursor) if capped else (total, False, cursor)
 
-    def _where(self, plan: _Plan, seg: _Segment, exact_ids: Sequence[int]) -> _Sql:
+    def _where(
+        self,
+        plan: _Plan,
+        seg: _Segment,
+        exact_ids: Sequence[int],
+        decisions: Sequence[_Decision | None] = (),
+    ) -> _Sql:
         where = seg.match
+        for j, earlier in seg.excludes:
+            dec = decisions[j] if j < len(decisions) else None
+            if dec is not None and dec.count == 0:
+                continue  # no row matches that tier: excluding it would only cost time
+            where = where.and_(_not(earlier))
         if plan.filters is not None:
             where = where.and_(plan.filters)
         if plan.exclude_exact and seg.fixed_ids is None and exact_ids:
@@ -795,13 +831,14 @@ class SearchService(Service):
         exact_ids: Sequence[int],
         before: int | None,
         cancel: Cancel | None,
+        decisions: Sequence[_Decision | None] = (),
     ) -> _Decision:
         """How to read a segment: materialised and sorted when it is small, else walked (see the module
         docstring); with its exact count when that is at most COUNT_CAP."""
         _check(cancel)
         seg = plan.segments[index]
         order = plan.orders[index]
-        where = self._where(plan, seg, exact_ids)
+        where = self._where(plan, seg, exact_ids, decisions)
         if seg.fixed_ids is not None:
             fixed = _Cand(_Sql(f"e.id IN ({_ids_sql(seg.fixed_ids)})"), False)
             ids = self._materialise(s, fixed, where, order)
@@ -814,6 +851,8 @@ class SearchService(Service):
         # every name before the first match when the matches cluster in name order (个体工商户 are all
         # "西安高新区…"). An explicit name or date order walks that order's index.
         big = "idwalk" if plan.sort is SortOrder.RELEVANCE else "walk"
+        if not self._d.sqlite:
+            return self._decide_pg(s, plan, seg, where, order, sort_limit, big)
         # Rows that earlier tiers took may still be among this tier's index candidates; while those
         # tiers are all empty, the index count of this one is still exact.
         earlier_empty = before == 0
@@ -891,25 +930,114 @@ class SearchService(Service):
             return _Decision(big, (), None)
         return _Decision("ids", ids, len(ids))
 
+    def _decide_pg(
+        self, s: Session, plan: _Plan, seg: _Segment, where: _Sql, order: str, sort_limit: int, big: str
+    ) -> _Decision:
+        """PostgreSQL: a GIN bitmap cannot stop early, and reading every candidate row to count "up to
+        10,000" of a common gram is slow. The bitmap itself is cheap, though: its size (the number of
+        candidates, from EXPLAIN ANALYZE of a one-row query) and the share of real matches among the
+        first candidates decide, as on SQLite. Without a gram index (filters only), the planner's
+        statistics say whether the set is big; a big one is counted by a scan that stops at
+        COUNT_CAP + 1 matches."""
+        cand = seg.candidates
+        total = None
+        if cand is not None and cand.parts:
+            # A gram in most names ("科", "西安"): its bitmap alone takes tens of milliseconds; the
+            # statistics of the gram index know it is common.
+            common = min(self._planner_rows(s, part) for part in cand.parts) > 10 * COUNT_CAP
+            total = None if common else self._pg_candidates(s, cand)
+        if total is not None and cand is not None:
+            if total == 0:
+                return _Decision("ids", (), 0)
+            if total <= sort_limit:
+                ids = self._materialise(s, cand, where, order)
+                return _Decision("ids", ids, len(ids))
+            exact = seg.exact_candidates and plan.filters is None and not plan.exclude_exact
+            if exact and len(cand.parts) == 1 and "NOT (" not in where.sql:
+                n = total  # one gram that is the whole term: the index count is the answer
+            else:
+                sample = min(SAMPLE, total)
+                hits = self._count_where(s, cand, where, sample)
+                p = hits / sample
+                margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / sample) + 0.02
+                if total * (p - margin) > 1.2 * COUNT_CAP:
+                    return _Decision(big, (), None)
+                n = self._count_where(s, cand, where, COUNT_CAP + 1)
+        else:
+            estimate = self._planner_rows(s, where if cand is None else cand.sql.and_(where))
+            if cand is not None and cand.parts:
+                estimate = max(estimate, min(self._planner_rows(s, part) for part in cand.parts))
+            if estimate > 2 * COUNT_CAP:
+                # Many match: a scan finds COUNT_CAP + 1 of them soon — of an index that holds the
+                # column (name, initials: index-only) rather than of the wide table.
+                self._hint(s, "index")
+                sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {where.sql} LIMIT {COUNT_CAP + 1}) AS n"
+                n = int(s.execute(text(sql), where.dict).scalar_one())
+            else:
+                n = self._count_where(s, cand, where, COUNT_CAP + 1)
+        if n > COUNT_CAP:
+            return _Decision(big, (), None)
+        if n <= sort_limit:
+            ids = self._materialise(s, cand, where, order)
+            return _Decision("ids", ids, len(ids))
+        return _Decision(big, (), n)
+
+    def _pg_candidates(self, s: Session, cand: _Cand) -> int | None:
+        """How many rows a GIN condition's bitmap holds (no row is read), or None if not found out."""
+        self._hint(s, "candidates")
+        result = s.execute(
+            text(
+                f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT 1 FROM enterprises e WHERE {cand.sql.sql} LIMIT 1"
+            ),
+            cand.sql.dict,
+        ).scalar_one()
+        data = json.loads(result) if isinstance(result, str) else result
+        stack = [data[0]["Plan"]]
+        while stack:
+            node = stack.pop()
+            if node.get("Node Type") == "Bitmap Index Scan":
+                return int(node.get("Actual Rows", 0))
+            stack.extend(node.get("Plans", []))
+        return None
+
+    def _planner_rows(self, s: Session, cond: _Sql) -> float:
+        self._hint(s, "any")
+        plan = s.execute(
+            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM enterprises e WHERE {cond.sql}"), cond.dict
+        )
+        data = plan.scalar_one()
+        if isinstance(data, str):
+            data = json.loads(data)
+        return float(data[0]["Plan"]["Plan Rows"])
+
     def _judge(self, s: Session, cand: _Cand, where: _Sql, total: int | None = None) -> str | int:
         """Whether a candidate set (a subquery) holds clearly more than COUNT_CAP real matches ("big"),
         few enough candidates to sort them all ("small"), exactly n matches (int, all candidates read),
         or many candidates and it is not clear ("unclear": sorting them all costs in proportion to the
         candidates).
 
-        The index count (up to 3 × COUNT_CAP) and the share of real matches among the first SAMPLE
+        The index count (up to 10 × COUNT_CAP) and the share of real matches among the first SAMPLE
         candidates (listed in index order, unrelated to the other conditions) decide; then at most
         VERIFY_LIMIT candidates are re-checked. Only "10,000+" and the choice to walk rest on the
         estimate — every row shown is re-checked on the row itself."""
+
+        def clearly_big(total: int, sample: int) -> bool:
+            hits = self._count_where(s, cand, where, sample, sample)
+            p = hits / sample
+            margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / sample) + 0.02
+            return total * (p - margin) > 1.2 * COUNT_CAP
+
+        # A quick look first (most big sets are plainly big: an address, a common word) …
         if total is None:
-            total = self._estimate(s, cand, 10 * COUNT_CAP + 1)
+            total = self._estimate(s, cand, 2 * COUNT_CAP + 1)
+            if total > 2 * COUNT_CAP and clearly_big(total, SAMPLE // 5):
+                return "big"
+            if total > 2 * COUNT_CAP:
+                total = self._estimate(s, cand, 10 * COUNT_CAP + 1)
         if total <= SAMPLE:
             return "small"
-        sample = SAMPLE if total > SAMPLE else total
-        hits = self._count_where(s, cand, where, sample, sample)
-        p = hits / sample
-        margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / sample) + 0.02
-        if total * (p - margin) > 1.2 * COUNT_CAP:
+        # … then a closer one.
+        if clearly_big(total, SAMPLE):
             return "big"
         if total <= 3 * COUNT_CAP:
             return "small"
@@ -1024,11 +1152,22 @@ class SearchService(Service):
         """PostgreSQL plan hints: here we know whether few or many rows match; the planner does not."""
         if self._d.sqlite:
             return
-        index_scan, bitmap_scan = {"walk": ("on", "off"), "candidates": ("off", "on"), "any": ("on", "on")}[
-            kind
-        ]
-        s.execute(text(f"SET LOCAL enable_indexscan = {index_scan}"))
-        s.execute(text(f"SET LOCAL enable_bitmapscan = {bitmap_scan}"))
+        settings = {
+            "walk": ("on", "off", "on"),  # many rows match: read the order index in order
+            "candidates": ("off", "on", "off"),  # few: collect them through GIN/b-tree bitmaps
+            "scan": ("off", "off", "on"),  # many: a plain scan finds enough of them at once
+            "index": ("on", "off", "off"),  # many: an (index-only) scan finds enough of them at once
+            "any": ("on", "on", "on"),
+        }[kind]
+        if settings != s.info.get("gxq_plan_settings"):
+            s.execute(
+                text(
+                    "SELECT set_config('enable_indexscan', :a, true), set_config('enable_bitmapscan', :b, true),"
+                    " set_config('enable_seqscan', :c, true)"
+                ),
+                {"a": settings[0], "b": settings[1], "c": settings[2]},
+            )
+            s.info["gxq_plan_settings"] = settings
 
     # -- reading pages
 
@@ -1049,7 +1188,7 @@ class SearchService(Service):
                     if sg.fixed_ids is None
                 ]
                 before = None if None in counts else sum(c for c in counts if c is not None)
-                dec = self._decide(s, plan, seg_i, cursor.exact_ids, before, cancel)
+                dec = self._decide(s, plan, seg_i, cursor.exact_ids, before, cancel, decisions)
                 decisions[seg_i] = dec
             want = n - len(picked)
             if dec.mode == "ids":
@@ -1058,14 +1197,14 @@ class SearchService(Service):
                 offset += len(chunk)
                 exhausted = offset >= len(dec.ids)
             elif dec.mode == "idwalk":
-                where = self._where(plan, seg, cursor.exact_ids)
+                where = self._where(plan, seg, cursor.exact_ids, decisions)
                 keys = self._walk_ids(s, seg.candidates, where, last_key, want)
                 picked += [(int(k[-1]), seg.label) for k in keys]
                 if keys:
                     last_key = keys[-1]
                 exhausted = len(keys) < want
             else:
-                where = self._where(plan, seg, cursor.exact_ids)
+                where = self._where(plan, seg, cursor.exact_ids, decisions)
                 keys = self._walk(s, where, plan.orders[seg_i], last_key, want)
                 picked += [(int(k[-1]), seg.label) for k in keys]
                 if keys:
