@@ -17,12 +17,15 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+_CACHEABLE = frozenset({dt.date, bool})
 
 
 class BackgroundWriter:
@@ -71,6 +74,7 @@ class BulkInserter:
             if proc is not None:
                 procs.append((i, proc))
         self.processors = procs
+        self._caches: dict[int, dict[Any, Any]] = {}
         quote = self.dialect.identifier_preparer.quote
         self.cols_sql = ", ".join(quote(c) for c in self.columns)
         # The DBAPI connection, fetched once in the main thread (the Session is not for other threads).
@@ -83,9 +87,13 @@ class BulkInserter:
             return list(rows)
         out: list[Sequence[Any]] = []
         procs = self.processors
-        # The audit columns hold the same object in every row of an import: convert it once.
+        # The audit columns hold the same object in every row of an import: convert it once. Dates and
+        # booleans repeat down a column: their (pure Python) conversions are remembered per column, keyed
+        # by exact type so that equal values of different types never share a result.
         last_in: list[Any] = [None] * len(procs)
         last_out: list[Any] = [None] * len(procs)
+        caches: list[dict[Any, Any]] = [self._caches.setdefault(i, {}) for i, _proc in procs]
+        cacheable = _CACHEABLE
         for row in rows:
             values = list(row)
             for k, (i, proc) in enumerate(procs):
@@ -93,6 +101,14 @@ class BulkInserter:
                 if v is not None:
                     if v is last_in[k]:
                         values[i] = last_out[k]
+                    elif type(v) in cacheable:
+                        cache = caches[k]
+                        try:
+                            values[i] = cache[v]
+                        except KeyError:
+                            values[i] = result = proc(v)
+                            if len(cache) < 100_000:
+                                cache[v] = result
                     else:
                         values[i] = last_out[k] = proc(v)
                         last_in[k] = v

@@ -156,7 +156,15 @@ def make_converter(
     if kind is Kind.NAME:
 
         def name(v: Cell) -> Any:
-            s = clean_name(v)
+            # Inlined clean_name() for the common case: a str needing no replacements at all.
+            if type(v) is str:
+                s: str | None = v.strip(_STRIP)
+                if not s:
+                    return None
+                if special(s) or "  " in s or "(" in s or ")" in s:
+                    s = clean_name(s)
+            else:
+                s = clean_name(v)
             if s is not None and len(s) > limit:
                 raise too_long(s)
             return s
@@ -184,7 +192,8 @@ def make_converter(
         return _memo(parse_date)
     if kind is Kind.AMOUNT:
         target = unit or "元"
-        return lambda v: parse_amount(v, target, column_unit)
+        # Amounts repeat down a column ("50", "1,000", "300万元"); a Decimal is immutable, so share it.
+        return _memo(lambda v: parse_amount(v, target, column_unit))
     if kind is Kind.INT:
         return parse_int
     if kind is Kind.YEAR:
@@ -352,6 +361,13 @@ class ImportJob:
         self._notes: dict[int, str] = {}
 
         def stream() -> Iterator[tuple[int, list[Cell]]]:
+            if not filler and header.consumed <= len(head):
+                # The common case, without per-row bookkeeping: no merged cells, header in the scan.
+                for n, cells, note in itertools.chain(head[header.consumed :], rows):
+                    if note:
+                        self._notes[n] = note
+                    yield n, cells
+                return
             for i, (n, cells, note) in enumerate(itertools.chain(head, rows)):
                 is_header = i < header.consumed
                 if filler:
@@ -514,7 +530,10 @@ class ImportJob:
         for n, cells in rows:
             if len(cells) > width and all(c == "" or c is None for c in cells[width:]):
                 cells = cells[:width]  # trailing empty columns
-            if all(c == "" or c is None for c in cells):
+            for c in cells:  # skip blank rows (a plain loop: no generator per row)
+                if c != "" and c is not None:
+                    break
+            else:
                 continue
             if (
                 probe is not None
@@ -575,7 +594,9 @@ class ImportJob:
         self, mapping: Mapping[int, str], header: HeaderInfo, labels: Mapping[str, str]
     ) -> Callable[[int, list[Cell]], Row]:
         spec = self.spec
-        compiled: list[tuple[int, str, str, Callable[[Cell], Any]]] = []
+        # (column, field, label, converter, plain-text limit): a limit >= 0 marks a TEXT or DOCNO column
+        # whose clean str cells (no special characters, not too long) are stored as they are, inline.
+        compiled: list[tuple[int, str, str, Callable[[Cell], Any], int]] = []
         code_cols: dict[str, int] = {}
         for col, fname in sorted(mapping.items()):
             f = spec.field(fname)
@@ -592,21 +613,32 @@ class ImportJob:
                 allowed=f.allowed_text,
                 departments=self.departments,
             )
-            compiled.append((col, fname, header.labels[col], conv))
+            plain = -1
+            if f.kind in (Kind.TEXT, Kind.DOCNO):
+                plain = f.max_length if f.max_length is not None else 1 << 62
+            compiled.append((col, fname, header.labels[col], conv, plain))
         required = [(f.name, f.label) for f in spec.fields if f.required and f.name in set(mapping.values())]
         uscc_col = code_cols.get("uscc")
         reg_col = code_cols.get("reg_no")
         needs_codes = spec.links_enterprise or spec.record_type is ImportRecordType.ENTERPRISE
         post = make_handler_post(self)
 
+        special = _SPECIAL_RE.search
+
         def parse(n: int, cells: list[Cell]) -> Row:
             row = Row(n, cells)
             values = row.values
             ncells = len(cells)
-            for col, fname, label, conv in compiled:
+            for col, fname, label, conv, plain in compiled:
                 raw = cells[col] if col < ncells else ""
                 if raw == "" or raw is None:
                     continue
+                if plain >= 0 and type(raw) is str and not raw.startswith('="'):
+                    # What the TEXT/DOCNO converter returns for an ordinary string, without the call.
+                    s = raw.strip(_STRIP)
+                    if s and len(s) <= plain and not special(s):
+                        values[fname] = s
+                        continue
                 try:
                     value = conv(raw)
                 except ValueProblem as exc:

@@ -390,7 +390,12 @@ def _merge_names(existing: str | None, add: Iterable[str], *, exclude: str | Non
     return "；".join(names) or None
 
 
-_CATEGORY_BY_CODE = {"2": SubjectCategory.INDIVIDUAL.value, "3": SubjectCategory.COOPERATIVE.value}
+# Enum .value is a Python-level descriptor: read each once, not once per row.
+_ENTERPRISE = SubjectCategory.ENTERPRISE.value
+_INDIVIDUAL = SubjectCategory.INDIVIDUAL.value
+_COOPERATIVE = SubjectCategory.COOPERATIVE.value
+_FOREIGN_REP = SubjectCategory.FOREIGN_REP.value
+_CATEGORY_BY_CODE = {"2": _INDIVIDUAL, "3": _COOPERATIVE}
 
 
 def _category(values: Mapping[str, Any]) -> str:
@@ -398,18 +403,18 @@ def _category(values: Mapping[str, Any]) -> str:
     if not t:
         uscc = values.get("uscc")
         if uscc and uscc[0] == "9":
-            return _CATEGORY_BY_CODE.get(uscc[1], SubjectCategory.ENTERPRISE.value)
-        return SubjectCategory.ENTERPRISE.value
+            return _CATEGORY_BY_CODE.get(uscc[1], _ENTERPRISE)
+        return _ENTERPRISE
     if "个体" in t:
-        return SubjectCategory.INDIVIDUAL.value
+        return _INDIVIDUAL
     if "合作社" in t:
-        return SubjectCategory.COOPERATIVE.value
+        return _COOPERATIVE
     if "代表机构" in t:
-        return SubjectCategory.FOREIGN_REP.value
+        return _FOREIGN_REP
     uscc = values.get("uscc")
     if uscc and uscc[0] == "9":
-        return _CATEGORY_BY_CODE.get(uscc[1], SubjectCategory.ENTERPRISE.value)
-    return SubjectCategory.ENTERPRISE.value
+        return _CATEGORY_BY_CODE.get(uscc[1], _ENTERPRISE)
+    return _ENTERPRISE
 
 
 _SECTIONS: dict[str, str] | None = None

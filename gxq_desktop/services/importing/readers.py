@@ -430,8 +430,9 @@ class CsvReader:
         row_no = 0
         offset = 1 if self._skip_sep else 0
         prev_line = offset
+        records: Iterator[list[Any]] = reader  # csv.reader makes a new list per record: no copy needed
         try:
-            for cells in reader:
+            for cells in records:
                 row_no += 1
                 note = None
                 if self._other_lines or self._undecodable:
@@ -442,7 +443,7 @@ class CsvReader:
                         other = "GBK/GB18030" if self.encoding.startswith("utf-8") else "UTF-8"
                         note = f"本行的编码（{other}）与文件其余部分（{self.info.encoding}）不同，已自动识别，请核对。"
                 prev_line = reader.line_num + offset
-                yield row_no, list(cells), note
+                yield row_no, cells, note
         except csv.Error as exc:
             raise ImportFileError(
                 f"CSV 文件“{self.info.path.name}”第 {row_no + 1} 行格式错误：{exc}。请在 Excel 中打开并另存后再导入。"
