@@ -623,29 +623,13 @@ class ImportJob:
         needs_codes = spec.links_enterprise or spec.record_type is ImportRecordType.ENTERPRISE
         post = make_handler_post(self)
 
-        special = _SPECIAL_RE.search
+        fill = _compile_fill(compiled)
 
         def parse(n: int, cells: list[Cell]) -> Row:
             row = Row(n, cells)
             values = row.values
             ncells = len(cells)
-            for col, fname, label, conv, plain in compiled:
-                raw = cells[col] if col < ncells else ""
-                if raw == "" or raw is None:
-                    continue
-                if plain >= 0 and type(raw) is str and not raw.startswith('="'):
-                    # What the TEXT/DOCNO converter returns for an ordinary string, without the call.
-                    s = raw.strip(_STRIP)
-                    if s and len(s) <= plain and not special(s):
-                        values[fname] = s
-                        continue
-                try:
-                    value = conv(raw)
-                except ValueProblem as exc:
-                    row.error(label, exc.message)
-                    continue
-                if value is not None and value != []:
-                    values[fname] = value
+            fill(cells, values, row)
             for fname, flabel in required:
                 if fname not in values and not any(p.column == labels.get(fname) for p in row.problems):
                     row.error(labels.get(fname, flabel), f"{flabel}为必填项，不能为空。")
@@ -658,6 +642,52 @@ class ImportJob:
             return row
 
         return parse
+
+
+def _compile_fill(
+    compiled: list[tuple[int, str, str, Callable[[Cell], Any], int]],
+) -> Callable[[list[Cell], dict[str, Any], Row], None]:
+    """The per-row column loop, unrolled once per file into one function (no per-cell tuple unpacking,
+    bounds checks or loop overhead): each mapped column, in column order, stores its converted value or
+    records the converter's problem. TEXT/DOCNO columns store an ordinary str cell (no special
+    characters, not too long, not ="…") as their converter would, without calling it. Only column
+    numbers and lengths appear in the generated source; names, labels and converters are globals of it."""
+    env: dict[str, Any] = {"_STRIP": _STRIP, "_special": _SPECIAL_RE.search, "_ValueProblem": ValueProblem}
+    width = max((col for col, *_rest in compiled), default=-1) + 1
+    lines = ["def fill(cells, values, row):"]
+    if width:
+        lines += [f"    if len(cells) < {width}:", f'        cells = cells + [""] * ({width} - len(cells))']
+    for k, (col, fname, label, conv, plain) in enumerate(compiled):
+        env[f"_f{k}"], env[f"_l{k}"], env[f"_c{k}"] = fname, label, conv
+        slow = [
+            "try:",
+            f"    value = _c{k}(raw)",
+            "except _ValueProblem as exc:",
+            f"    row.error(_l{k}, exc.message)",
+            "else:",
+            "    if value is not None and value != []:",
+            f"        values[_f{k}] = value",
+        ]
+        lines += [f"    raw = cells[{int(col)}]", '    if not (raw == "" or raw is None):']
+        if plain >= 0:
+            lines += [
+                "        if (",
+                "            type(raw) is str",
+                "            and not raw.startswith('=\"')",
+                "            and (s := raw.strip(_STRIP))",
+                f"            and len(s) <= {int(plain)}",
+                "            and not _special(s)",
+                "        ):",
+                f"            values[_f{k}] = s",
+                "        else:",
+                *("            " + x for x in slow),
+            ]
+        else:
+            lines += ["        " + x for x in slow]
+    lines.append("    return None")
+    exec(compile("\n".join(lines), "<import row parser>", "exec"), env)
+    fill: Callable[[list[Cell], dict[str, Any], Row], None] = env["fill"]
+    return fill
 
 
 def _has_formulas_without_values(out: Outcome) -> bool:
