@@ -72,7 +72,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
+        except BaseException as exc:
             self.relay.failed.emit(exc, traceback.format_exc())
         else:
             self.relay.finished.emit(result)
@@ -120,8 +120,11 @@ def run_op(
         if not parent_alive():
             return
         if dialog is None:
-            dialog = QProgressDialog(progress_label or "正在处理…", "取消" if cancellable else "", 0, 0, parent)
+            dialog = QProgressDialog(
+                progress_label or "正在处理…", "取消" if cancellable else "", 0, 0, parent
+            )
             dialog.setWindowTitle("请稍候")
+            dialog.setMinimumWidth(460)  # the label text changes; a fixed width keeps the dialog still
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(0)
             dialog.setAutoClose(False)
