@@ -82,37 +82,35 @@ class BulkInserter:
         self.dbapi_error: type[Exception] = self.dialect.loaded_dbapi.Error
         self.table_sql = self.dialect.identifier_preparer.format_table(table)
 
-    def _processed(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+    def _processed(self, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         if not self.processors:
             return list(rows)
-        out: list[Sequence[Any]] = []
-        procs = self.processors
-        # The audit columns hold the same object in every row of an import: convert it once. Dates and
-        # booleans repeat down a column: their (pure Python) conversions are remembered per column, keyed
-        # by exact type so that equal values of different types never share a result.
-        last_in: list[Any] = [None] * len(procs)
-        last_out: list[Any] = [None] * len(procs)
-        caches: list[dict[Any, Any]] = [self._caches.setdefault(i, {}) for i, _proc in procs]
+        out = [list(row) for row in rows]
         cacheable = _CACHEABLE
-        for row in rows:
-            values = list(row)
-            for k, (i, proc) in enumerate(procs):
+        # Column by column (the loop per cell stays small). The audit columns hold the same object in
+        # every row of an import: convert it once. Dates and booleans repeat down a column: their (pure
+        # Python) conversions are remembered per column, keyed by exact type so that equal values of
+        # different types never share a result.
+        for i, proc in self.processors:
+            cache = self._caches.setdefault(i, {})
+            last_in: Any = None
+            last_out: Any = None
+            for values in out:
                 v = values[i]
-                if v is not None:
-                    if v is last_in[k]:
-                        values[i] = last_out[k]
-                    elif type(v) in cacheable:
-                        cache = caches[k]
-                        try:
-                            values[i] = cache[v]
-                        except KeyError:
-                            values[i] = result = proc(v)
-                            if len(cache) < 100_000:
-                                cache[v] = result
-                    else:
-                        values[i] = last_out[k] = proc(v)
-                        last_in[k] = v
-            out.append(values)
+                if v is None:
+                    continue
+                if v is last_in:
+                    values[i] = last_out
+                elif type(v) in cacheable:
+                    try:
+                        values[i] = cache[v]
+                    except KeyError:
+                        values[i] = result = proc(v)
+                        if len(cache) < 100_000:
+                            cache[v] = result
+                else:
+                    values[i] = last_out = proc(v)
+                    last_in = v
         return out
 
     def insert(self, rows: Sequence[Sequence[Any]]) -> None:

@@ -594,9 +594,8 @@ class ImportJob:
         self, mapping: Mapping[int, str], header: HeaderInfo, labels: Mapping[str, str]
     ) -> Callable[[int, list[Cell]], Row]:
         spec = self.spec
-        # (column, field, label, converter, plain-text limit): a limit >= 0 marks a TEXT or DOCNO column
-        # whose clean str cells (no special characters, not too long) are stored as they are, inline.
-        compiled: list[tuple[int, str, str, Callable[[Cell], Any], int]] = []
+        # (column, field, label, converter, plain mode, length limit): see _compile_fill.
+        compiled: list[tuple[int, str, str, Callable[[Cell], Any], int, int]] = []
         code_cols: dict[str, int] = {}
         for col, fname in sorted(mapping.items()):
             f = spec.field(fname)
@@ -613,10 +612,15 @@ class ImportJob:
                 allowed=f.allowed_text,
                 departments=self.departments,
             )
-            plain = -1
-            if f.kind in (Kind.TEXT, Kind.DOCNO):
-                plain = f.max_length if f.max_length is not None else 1 << 62
-            compiled.append((col, fname, header.labels[col], conv, plain))
+            mode = (
+                _PLAIN_TEXT
+                if f.kind in (Kind.TEXT, Kind.DOCNO)
+                else _PLAIN_NAME
+                if f.kind is Kind.NAME
+                else 0
+            )
+            limit = f.max_length if f.max_length is not None else 1 << 62
+            compiled.append((col, fname, header.labels[col], conv, mode, limit))
         required = [(f.name, f.label) for f in spec.fields if f.required and f.name in set(mapping.values())]
         uscc_col = code_cols.get("uscc")
         reg_col = code_cols.get("reg_no")
@@ -624,6 +628,7 @@ class ImportJob:
         post = make_handler_post(self)
 
         fill = _compile_fill(compiled)
+        uscc_is_valid = fast.uscc_is_valid
 
         def parse(n: int, cells: list[Cell]) -> Row:
             row = Row(n, cells)
@@ -636,7 +641,10 @@ class ImportJob:
             if needs_codes:
                 raw_u = cells[uscc_col] if uscc_col is not None and uscc_col < ncells else None
                 raw_r = cells[reg_col] if reg_col is not None and reg_col < ncells else None
-                check_codes(row, labels, raw_u, raw_r)
+                if type(raw_u) is str and (raw_r is None or raw_r == "") and uscc_is_valid(raw_u):
+                    values["uscc"] = raw_u  # the common case, as check_codes() would decide it
+                else:
+                    check_codes(row, labels, raw_u, raw_r)
             if post is not None:
                 post(row)
             return row
@@ -644,20 +652,25 @@ class ImportJob:
         return parse
 
 
+_PLAIN_TEXT, _PLAIN_NAME = 1, 2
+
+
 def _compile_fill(
-    compiled: list[tuple[int, str, str, Callable[[Cell], Any], int]],
+    compiled: list[tuple[int, str, str, Callable[[Cell], Any], int, int]],
 ) -> Callable[[list[Cell], dict[str, Any], Row], None]:
     """The per-row column loop, unrolled once per file into one function (no per-cell tuple unpacking,
     bounds checks or loop overhead): each mapped column, in column order, stores its converted value or
     records the converter's problem. TEXT/DOCNO columns store an ordinary str cell (no special
-    characters, not too long, not ="…") as their converter would, without calling it. Only column
-    numbers and lengths appear in the generated source; names, labels and converters are globals of it."""
+    characters, not too long, not ="…") as their converter would, without calling it; NAME columns
+    likewise when the name also has no parentheses and no double spaces (nothing to rewrite). Only
+    column numbers and lengths appear in the generated source; names, labels and converters are
+    globals of it."""
     env: dict[str, Any] = {"_STRIP": _STRIP, "_special": _SPECIAL_RE.search, "_ValueProblem": ValueProblem}
     width = max((col for col, *_rest in compiled), default=-1) + 1
     lines = ["def fill(cells, values, row):"]
     if width:
         lines += [f"    if len(cells) < {width}:", f'        cells = cells + [""] * ({width} - len(cells))']
-    for k, (col, fname, label, conv, plain) in enumerate(compiled):
+    for k, (col, fname, label, conv, plain, limit) in enumerate(compiled):
         env[f"_f{k}"], env[f"_l{k}"], env[f"_c{k}"] = fname, label, conv
         slow = [
             "try:",
@@ -669,14 +682,19 @@ def _compile_fill(
             f"        values[_f{k}] = value",
         ]
         lines += [f"    raw = cells[{int(col)}]", '    if not (raw == "" or raw is None):']
-        if plain >= 0:
+        if plain:
             lines += [
                 "        if (",
                 "            type(raw) is str",
-                "            and not raw.startswith('=\"')",
+                *(["            and not raw.startswith('=\"')"] if plain == _PLAIN_TEXT else []),
                 "            and (s := raw.strip(_STRIP))",
-                f"            and len(s) <= {int(plain)}",
+                f"            and len(s) <= {int(limit)}",
                 "            and not _special(s)",
+                *(
+                    ['            and "  " not in s and "(" not in s and ")" not in s']
+                    if plain == _PLAIN_NAME
+                    else []
+                ),
                 "        ):",
                 f"            values[_f{k}] = s",
                 "        else:",
