@@ -416,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.pg:
             if args.pg_reuse:
                 pg = Database(make_url(args.pg).set(database=args.pg_reuse))
-                load, pg_build = 0.0, rebuild_postgres(pg)
+                load, pg_build = 0.0, 0.0 if args.in_place else rebuild_postgres(pg)
             else:
                 print("\n正在把同样的数据装入 PostgreSQL …", flush=True)
                 pg, load, pg_build = load_postgres(db, args.pg)

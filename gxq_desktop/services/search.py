@@ -468,9 +468,13 @@ def _code_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]
             True,
         )
     segs: list[_Segment] = []
+    looks_like_start = n >= 5 and code[:2] in _CODE_STARTS
     if prefix_seg is not None and suffix_seg is not None:
-        looks_like_start = n >= 5 and code[:2] in _CODE_STARTS
         segs += [prefix_seg, suffix_seg] if looks_like_start else [suffix_seg, prefix_seg]
+    if looks_like_start and n >= 8:
+        # "916101316…": the beginning of a code, nothing else. (Its other parts, 610131 …, are in
+        # most codes: searching them elsewhere would list half the district, slowly.)
+        return [prefix_seg] if prefix_seg is not None else segs
     codes_col = "coalesce(e.uscc, '') || ' ' || coalesce(e.reg_no, '') || ' ' || coalesce(e.org_code, '')"
     cand, _exact = d.trigram_candidates("codes", "enterprise_fts_code", distinctive, names)
     segs.append(
@@ -941,11 +945,12 @@ class SearchService(Service):
         COUNT_CAP + 1 matches."""
         cand = seg.candidates
         total = None
+        part_estimate = 0.0
         if cand is not None and cand.parts:
             # A gram in most names ("科", "西安"): its bitmap alone takes tens of milliseconds; the
             # statistics of the gram index know it is common.
-            common = min(self._planner_rows(s, part) for part in cand.parts) > 10 * COUNT_CAP
-            total = None if common else self._pg_candidates(s, cand)
+            part_estimate = min(self._planner_rows(s, part) for part in cand.parts)
+            total = None if part_estimate > 10 * COUNT_CAP else self._pg_candidates(s, cand)
         if total is not None and cand is not None:
             if total == 0:
                 return _Decision("ids", (), 0)
@@ -965,14 +970,15 @@ class SearchService(Service):
                 n = self._count_where(s, cand, where, COUNT_CAP + 1)
         else:
             estimate = self._planner_rows(s, where if cand is None else cand.sql.and_(where))
-            if cand is not None and cand.parts:
-                estimate = max(estimate, min(self._planner_rows(s, part) for part in cand.parts))
-            if estimate > 2 * COUNT_CAP:
-                # Many match: a scan finds COUNT_CAP + 1 of them soon — of an index that holds the
-                # column (name, initials: index-only) rather than of the wide table.
+            estimate = max(estimate, part_estimate)
+            if estimate > 2 * COUNT_CAP or (cand is not None and not cand.parts):
+                # Many match (or a b-tree range: initials, USCC prefix): a scan finds COUNT_CAP + 1
+                # of them soon — of an index that holds the column (index-only) rather than of the
+                # wide table.
                 self._hint(s, "index")
-                sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {where.sql} LIMIT {COUNT_CAP + 1}) AS n"
-                n = int(s.execute(text(sql), where.dict).scalar_one())
+                cond = where if cand is None or cand.parts else cand.sql.and_(where)
+                sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {cond.sql} LIMIT {COUNT_CAP + 1}) AS n"
+                n = int(s.execute(text(sql), cond.dict).scalar_one())
             else:
                 n = self._count_where(s, cand, where, COUNT_CAP + 1)
         if n > COUNT_CAP:
@@ -1329,10 +1335,12 @@ class _GuardedSession:
 
             raw.set_progress_handler(progress, 20_000)
         else:
-            s.execute(text(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_S}s'"))
             # The gram functions are costed high (see db.search_index); JIT would then compile every
-            # query for tens of milliseconds to save microseconds.
-            s.execute(text("SET LOCAL jit = off"))
+            # query for tens of milliseconds to save microseconds. (One round trip for both.)
+            s.execute(
+                text("SELECT set_config('statement_timeout', :t, true), set_config('jit', 'off', true)"),
+                {"t": f"{STATEMENT_TIMEOUT_S}s"},
+            )
         return s
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
