@@ -254,6 +254,10 @@ class EnterpriseHandler(Handler):
         self._indexer = BulkIndexer(self.ctx.session)
         self._index_sql: list[str] = []
         self._pos = {c: i for i, c in enumerate(self.insert_cols)}
+        self._i_category = self._pos["subject_category"]
+        self._i_pinyin = self._pos["name_pinyin"]
+        self._i_initials = self._pos["name_initials"]
+        self._i_section = self._pos["industry_section"]
         constant = {**self._audit, "status": "存续", "is_small_micro": False}
         self._template_row: list[Any] = [constant.get(c) for c in self.insert_cols]
 
@@ -357,16 +361,16 @@ class EnterpriseHandler(Handler):
             if i is not None:
                 out[i] = val
         if "subject_category" not in v:
-            out[pos["subject_category"]] = _category(v)
+            out[self._i_category] = _category(v)
         if "is_small_micro" in v:
             out[pos["is_small_micro"]] = bool(v["is_small_micro"])
         if v.get("former_names"):
             out[pos["former_names"]] = _merge_names(
                 None, v["former_names"].replace(";", "；").split("；"), exclude=v["name"]
             )
-        out[pos["name_pinyin"]], out[pos["name_initials"]] = fast.pinyin(v["name"])
+        out[self._i_pinyin], out[self._i_initials] = fast.pinyin(v["name"])
         if "industry_code" in v and "industry_section" not in v:
-            out[pos["industry_section"]] = _section_for(v["industry_code"])
+            out[self._i_section] = _section_for(v["industry_code"])
         return out
 
     def _dup_text(self, key: Any) -> str:
