@@ -945,13 +945,18 @@ class SearchService(Service):
         COUNT_CAP + 1 matches."""
         cand = seg.candidates
         total = None
+        probe: tuple[int, int, int] | None = None
         part_estimate = 0.0
         if cand is not None and cand.parts:
             # A gram in most names ("科", "西安"): its bitmap alone takes tens of milliseconds; the
             # statistics of the gram index know it is common.
-            part_estimate = min(self._planner_rows(s, part) for part in cand.parts)
-            total = None if part_estimate > 10 * COUNT_CAP else self._pg_candidates(s, cand)
-        if total is not None and cand is not None:
+            # (Several grams: their intersection is what the bitmap holds; just probe it.)
+            part_estimate = self._planner_rows(s, cand.parts[0]) if len(cand.parts) == 1 else 0.0
+            if part_estimate <= 10 * COUNT_CAP:
+                probe = self._pg_probe(s, cand, where, SAMPLE // 5)
+                total = probe[0] if probe is not None else None
+        if total is not None and probe is not None and cand is not None:
+            total, examined, hits = probe
             if total == 0:
                 return _Decision("ids", (), 0)
             if total <= sort_limit:
@@ -961,10 +966,8 @@ class SearchService(Service):
             if exact and len(cand.parts) == 1 and "NOT (" not in where.sql:
                 n = total  # one gram that is the whole term: the index count is the answer
             else:
-                sample = min(SAMPLE, total)
-                hits = self._count_where(s, cand, where, sample)
-                p = hits / sample
-                margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / sample) + 0.02
+                p = hits / max(examined, 1)
+                margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / max(examined, 1)) + 0.02
                 if total * (p - margin) > 1.2 * COUNT_CAP:
                     return _Decision(big, (), None)
                 n = self._count_where(s, cand, where, COUNT_CAP + 1)
@@ -987,6 +990,35 @@ class SearchService(Service):
             ids = self._materialise(s, cand, where, order)
             return _Decision("ids", ids, len(ids))
         return _Decision(big, (), n)
+
+    def _pg_probe(self, s: Session, cand: _Cand, where: _Sql, sample: int) -> tuple[int, int, int] | None:
+        """One statement for (candidates in the GIN bitmap, candidates read, real matches among them):
+        EXPLAIN ANALYZE of a query that stops after ``sample`` matches. None if the plan is not the
+        bitmap scan expected."""
+        self._hint(s, "candidates")
+        both = cand.sql.and_(where)
+        result = s.execute(
+            text(
+                "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) "
+                f"SELECT 1 FROM enterprises e WHERE {both.sql} LIMIT {int(sample)}"
+            ),
+            both.dict,
+        ).scalar_one()
+        data = json.loads(result) if isinstance(result, str) else result
+        total = heap_rows = removed = None
+        stack = [data[0]["Plan"]]
+        while stack:
+            node = stack.pop()
+            kind = node.get("Node Type")
+            if kind == "Bitmap Index Scan" and total is None:
+                total = int(node.get("Actual Rows", 0))
+            elif kind == "Bitmap Heap Scan":
+                heap_rows = int(node.get("Actual Rows", 0))
+                removed = int(node.get("Rows Removed by Filter", 0))  # candidates that do not match
+            stack.extend(node.get("Plans", []))
+        if total is None or heap_rows is None or removed is None:
+            return None
+        return total, heap_rows + removed, heap_rows
 
     def _pg_candidates(self, s: Session, cand: _Cand) -> int | None:
         """How many rows a GIN condition's bitmap holds (no row is read), or None if not found out."""
