@@ -71,7 +71,9 @@ def test_login_wrong_password_counts_down_and_locks(db: Database) -> None:
     actor = auth.login("zhifa", "Demo@2026", now=now + dt.timedelta(minutes=10, seconds=1))
     assert actor.username == "zhifa"
     with db.session() as s:
-        locked = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.locked"))
+        locked = s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.locked")
+        )
     assert locked == 1
 
 

@@ -18,13 +18,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = tmp / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-        check=True, cwd=tmp,
+        check=True,
+        cwd=tmp,
     )
     (wheel,) = wheels.glob("gxq_desktop-*.whl")
     site = tmp / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
-        check=True, cwd=tmp,
+        check=True,
+        cwd=tmp,
     )
     return site
 
@@ -32,8 +34,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_installed(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site), "QT_QPA_PLATFORM": "offscreen"}
     env.pop("GXQ_BASEDIR", None)
-    return subprocess.run([sys.executable, "-m", "gxq_desktop", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "gxq_desktop", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow

@@ -65,7 +65,9 @@ def test_sqlite_file_is_backed_up_before_an_upgrade(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{path}")
     migrate.upgrade(db)
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO departments (code, name, is_active) VALUES ('SJJ', '市场监督管理局', 1)"))
+        conn.execute(
+            text("INSERT INTO departments (code, name, is_active) VALUES ('SJJ', '市场监督管理局', 1)")
+        )
         # Pretend the file was written by an older release: point it at a revision before head.
         conn.execute(text("UPDATE alembic_version SET version_num = '0001_baseline'"))
     head = migrate.head_revision()
