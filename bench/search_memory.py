@@ -92,11 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         f"内存（RSS）：启动 Qt 后 {base_rss:.0f} MB，首页后 {started_rss:.0f} MB，滚动后 {rss:.0f} MB，峰值 {peak:.0f} MB"
     )
     ok = model.rowCount() >= args.rows and peak < TARGET_MB
-    print("达标（< 400 MB）" if ok else "未达标")
+    print("达标（< 400 MB）" if ok else "未达标", flush=True)
     pane.close()
     db.dispose()
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # skip PySide's teardown at interpreter exit (it can crash after all is done)
