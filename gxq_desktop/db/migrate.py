@@ -39,6 +39,12 @@ class SchemaStatus:
     program_revision: str
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate filter: search-index side tables (FTS5, gram tables) are created with raw SQL by
+    migrations and have no ORM model, so autogenerate must not propose dropping them."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
