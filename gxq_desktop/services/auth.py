@@ -76,6 +76,13 @@ def _info(u: User) -> UserInfo:
     )
 
 
+def _user_event(u: User, action: str, summary: str) -> AuditEvent:
+    """An audit event about a user's own account (login, lockout, first administrator)."""
+    return AuditEvent(
+        user_id=u.id, username=u.username, action=action, entity_type="User", entity_id=u.id, summary=summary
+    )
+
+
 def _actor(u: User) -> Actor:
     return Actor(u.id, u.username, u.display_name, Role(u.role), u.department_id)
 
@@ -106,16 +113,7 @@ class AuthService:
             )
             s.add(user)
             s.flush()
-            s.add(
-                AuditEvent(
-                    user_id=user.id,
-                    username=username,
-                    action="user.create_first_admin",
-                    entity_type="User",
-                    entity_id=user.id,
-                    summary=f"创建首个系统管理员 {username}",
-                )
-            )
+            s.add(_user_event(user, "user.create_first_admin", f"创建首个系统管理员 {username}"))
             return _info(user)
 
     def login(self, username: str, password: str, *, now: dt.datetime | None = None) -> Actor:
@@ -134,28 +132,12 @@ class AuthService:
             if not verify_password(user.password_hash, password):
                 user.failed_attempts += 1
                 left = MAX_FAILED_ATTEMPTS - user.failed_attempts
-                event = AuditEvent(
-                    user_id=user.id,
-                    username=user.username,
-                    action="login.failed",
-                    entity_type="User",
-                    entity_id=user.id,
-                    summary="密码错误",
-                )
+                event = _user_event(user, "login.failed", "密码错误")
                 s.add(event)
                 if left <= 0:
                     user.locked_until = now + LOCKOUT
                     user.failed_attempts = 0
-                    s.add(
-                        AuditEvent(
-                            user_id=user.id,
-                            username=user.username,
-                            action="login.locked",
-                            entity_type="User",
-                            entity_id=user.id,
-                            summary="连续 5 次密码错误，锁定 10 分钟",
-                        )
-                    )
+                    s.add(_user_event(user, "login.locked", "连续 5 次密码错误，锁定 10 分钟"))
                     s.commit()
                     raise AccountLocked("密码连续错误 5 次，账户已锁定 10 分钟。")
                 s.commit()
@@ -165,16 +147,7 @@ class AuthService:
             user.last_login_at = now
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            s.add(
-                AuditEvent(
-                    user_id=user.id,
-                    username=user.username,
-                    action="login.success",
-                    entity_type="User",
-                    entity_id=user.id,
-                    summary="登录",
-                )
-            )
+            s.add(_user_event(user, "login.success", "登录"))
             return _actor(user)
 
 
