@@ -211,6 +211,20 @@ class EnterpriseLookup:
                 return cands[0]
         return None
 
+    def require(
+        self,
+        row: Row,
+        by_uscc: Mapping[str, dict[str, Any]],
+        by_reg: Mapping[str, list[dict[str, Any]]],
+    ) -> dict[str, Any] | None:
+        """The existing enterprise a record row refers to; None (with a row error) when there is none."""
+        ent = self.match(row, by_uscc, by_reg)
+        if ent is None and not row.has_error:
+            code = row.values.get("uscc") or row.values.get("reg_no")
+            what = self.h.label("uscc") if "uscc" in row.values else self.h.label("reg_no")
+            row.error(what, f"市场主体库中没有代码为 {code} 的企业，请先导入该企业的登记信息。")
+        return ent
+
 
 def _name_notice(row: Row, ent: Mapping[str, Any], label: str) -> None:
     name = row.values.get("enterprise_name")
@@ -489,13 +503,8 @@ class RecordHandler(Handler):
         for row in rows:
             if row.has_error:
                 continue
-            ent = self.lookup.match(row, by_uscc, by_reg)
-            if row.has_error:
-                continue
+            ent = self.lookup.require(row, by_uscc, by_reg)
             if ent is None:
-                code = row.values.get("uscc") or row.values.get("reg_no")
-                what = self.label("uscc") if "uscc" in row.values else self.label("reg_no")
-                row.error(what, f"市场主体库中没有代码为 {code} 的企业，请先导入该企业的登记信息。")
                 continue
             _name_notice(row, ent, self.label("enterprise_name"))
             row.target_id = ent["id"]
@@ -574,13 +583,8 @@ class SmallMicroHandler(Handler):
         for row in rows:
             if row.has_error:
                 continue
-            ent = self.lookup.match(row, by_uscc, by_reg)
-            if row.has_error:
-                continue
+            ent = self.lookup.require(row, by_uscc, by_reg)
             if ent is None:
-                code = row.values.get("uscc") or row.values.get("reg_no")
-                what = self.label("uscc") if "uscc" in row.values else self.label("reg_no")
-                row.error(what, f"市场主体库中没有代码为 {code} 的企业，请先导入该企业的登记信息。")
                 continue
             if self._check_dup(row, ent["id"], ""):
                 continue
