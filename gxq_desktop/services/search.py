@@ -85,6 +85,7 @@ MAX_PAGE_SIZE = 5_000
 STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both engines)
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
 SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
+SIZE_CAP = 150_000  # filter sets are counted up to this many to choose the one that drives
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
@@ -509,6 +510,10 @@ class _Filter:
     key: str
     pred: _Sql  # over e
     driver: _Sql | None = None  # the ids it selects, from a small table (may drive the query)
+    # SQLite: the same condition for one id ``d.id``, answered from an index alone where one serves it
+    # (the filter's own index holds (value, rowid): one seek, no read of the wide row).
+    probe: _Sql | None = None
+    probe_index: str | None = None  # the index ``probe`` names in INDEXED BY (checked to exist)
 
 
 # (table, condition over x) of the flag filters: the enterprise has such a record still in force.
@@ -535,23 +540,36 @@ def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) 
         params.append(p)
         return ph
 
-    def add(key: str, sql: str, driver: str | None = None) -> None:
+    def add(
+        key: str, sql: str, driver: str | None = None, probe: str | None = None, index: str | None = None
+    ) -> None:
         bound = tuple(params)
-        parts.append(_Filter(key, _Sql(sql, bound), _Sql(driver, bound) if driver else None))
+        if probe is None:  # a record condition: the same EXISTS, for the id d.id
+            probe = sql.replace("= e.id", "= d.id")
+        parts.append(
+            _Filter(key, _Sql(sql, bound), _Sql(driver, bound) if driver else None, _Sql(probe, bound), index)
+        )
         params.clear()
 
-    def column(key: str, sql: str, indexed: bool = True) -> None:
+    def column(key: str, sql: str, indexed: bool = True, index: str | None = None) -> None:
         # An indexed column condition can also list its ids from the index alone (a driver).
-        add(key, sql, f"SELECT e.id AS id FROM enterprises e WHERE {sql}" if indexed else None)
+        on_p = sql.replace("e.", "p.")
+        using = f" INDEXED BY {index}" if index else ""
+        probe = f"EXISTS (SELECT 1 FROM enterprises p{using} WHERE {on_p} AND p.id = d.id)"
+        add(key, sql, f"SELECT e.id AS id FROM enterprises e WHERE {sql}" if indexed else None, probe, index)
 
     if f.subject_category:
-        column("category", f"e.subject_category = {bind(f.subject_category)}")
+        ix = "ix_enterprises_subject_category"
+        column("category", f"e.subject_category = {bind(f.subject_category)}", index=ix)
     if f.subject_type:
         column("type", f"e.subject_type = {bind(f.subject_type)}", indexed=False)
     if f.industry_section:
-        column("section", f"e.industry_section = {bind(f.industry_section.upper())}")
+        ix = "ix_enterprises_industry_section"
+        column("section", f"e.industry_section = {bind(f.industry_section.upper())}", index=ix)
     if f.statuses:
-        column("status", f"e.status IN ({', '.join(bind(s) for s in f.statuses)})")
+        column(
+            "status", f"e.status IN ({', '.join(bind(s) for s in f.statuses)})", index="ix_enterprises_status"
+        )
     if f.established_from and f.established_to:
         column("dates", f"e.established_on BETWEEN {bind(f.established_from)} AND {bind(f.established_to)}")
     elif f.established_from:
@@ -559,12 +577,21 @@ def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) 
     elif f.established_to:
         column("dates", f"e.established_on <= {bind(f.established_to)}")
     if f.risk_classes:
-        column("risk", f"e.risk_class IN ({', '.join(bind(r) for r in f.risk_classes)})")
+        risks = ", ".join(bind(r) for r in f.risk_classes)
+        column("risk", f"e.risk_class IN ({risks})", index="ix_enterprises_risk_class")
     if f.small_micro:
         # (the partial index ix_enterprises_small_micro serves exactly "WHERE is_small_micro")
         column("small_micro", "e.is_small_micro" if not d.sqlite else "e.is_small_micro = 1", indexed=False)
         if d.sqlite:
-            parts[-1] = replace(parts[-1], driver=_Sql("SELECT id FROM enterprises WHERE is_small_micro"))
+            parts[-1] = replace(
+                parts[-1],
+                driver=_Sql("SELECT id FROM enterprises WHERE is_small_micro"),
+                probe=_Sql(
+                    "EXISTS (SELECT 1 FROM enterprises p INDEXED BY ix_enterprises_small_micro "
+                    "WHERE p.is_small_micro AND p.id = d.id)"
+                ),
+                probe_index="ix_enterprises_small_micro",
+            )
     for key, (table, cond) in _FLAG_RECORDS.items():
         if getattr(f, key):
             add(
@@ -600,6 +627,7 @@ class _Plan:
     drivers: tuple[_Cand, ...]  # candidate sets from filters (SQLite: the smallest may drive)
     exclude_exact: bool  # relevance: later tiers leave out the exact matches shown first
     flag_drivers: tuple[_Sql, ...] = ()  # the id sets of the filters, from indexes alone (SQLite)
+    atoms: tuple[_Filter, ...] = ()  # the filters one by one
     sort: SortOrder = SortOrder.RELEVANCE
     text_search: bool = False
 
@@ -671,6 +699,7 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         tuple(drivers),
         exclude_exact,
         flag_drivers,
+        tuple(fparts),
         query.sort,
     )
 
@@ -857,6 +886,10 @@ class SearchService(Service):
         big = "idwalk" if plan.sort is SortOrder.RELEVANCE else "walk"
         if not self._d.sqlite:
             return self._decide_pg(s, plan, seg, where, order, sort_limit, big)
+        if seg.candidates is None and seg.match is TRUE and not exact_ids and len(plan.drivers) > 1:
+            found = self._decide_filters(s, plan, where, order, big)
+            if found is not None:
+                return found
         # Rows that earlier tiers took may still be among this tier's index candidates; while those
         # tiers are all empty, the index count of this one is still exact.
         earlier_empty = before == 0
@@ -933,6 +966,60 @@ class SearchService(Service):
         if len(ids) > COUNT_CAP:
             return _Decision(big, (), None)
         return _Decision("ids", ids, len(ids))
+
+    def _decide_filters(self, s: Session, plan: _Plan, where: _Sql, order: str, big: str) -> _Decision | None:
+        """SQLite, filters only, several of them: the matching ids, counted exactly up to COUNT_CAP.
+
+        Two big sets with a small intersection (经营异常 and 持有许可, a section and a subject
+        category …) are the slow case: every id of one must be checked against the other. The
+        smallest set drives; each other filter is checked for that id through its own index, most
+        selective first, so a check is one index seek rather than a read of the wide row. The walk
+        stops at COUNT_CAP + 1 matches. None: some index is missing (an old database), decide as before.
+        """
+        atoms = [a for a in plan.atoms if a.probe is not None]
+        if len(atoms) != len(plan.atoms):
+            return None
+        needed = {a.probe_index for a in atoms if a.probe_index}
+        if needed:
+            names = ", ".join(f"'{n}'" for n in sorted(needed))
+            found = s.execute(
+                text(f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ({names})")
+            ).scalar_one()
+            if found != len(needed):
+                return None
+        # Which set is smallest: count them all a little, then only those still tied a little further
+        # (counting a big one to its end, 存续 and its 900,000 rows, would cost more than it saves).
+        sizes = [math.inf] * len(atoms)
+        racing = [i for i, a in enumerate(atoms) if a.driver is not None]
+        cap = COUNT_CAP + 1
+        while racing:
+            for i in racing:
+                driver = atoms[i].driver
+                assert driver is not None
+                sql = f"SELECT count(*) FROM ({driver.sql} LIMIT {cap}) AS c"
+                sizes[i] = float(s.execute(text(sql), driver.dict).scalar_one())
+            capped = [i for i in racing if sizes[i] >= cap]
+            if len(capped) < len(racing) or len(capped) < 2 or cap >= SIZE_CAP:
+                break  # one set is known to be the smallest (or all are huge)
+            racing, cap = capped, cap * 4
+        ranked = sorted(zip(sizes, range(len(atoms)), strict=True))
+        if ranked[0][0] == 0:
+            return _Decision("ids", (), 0)
+        drive = atoms[ranked[0][1]]
+        assert drive.driver is not None
+        checks = [p for _, i in ranked[1:] if (p := atoms[i].probe) is not None]
+        cond = checks[0].and_(*checks[1:])  # (there are at least two filters)
+        sql = f"SELECT d.id FROM ({drive.driver.sql}) AS d WHERE {cond.sql} LIMIT {COUNT_CAP + 1}"
+        params = {**drive.driver.dict, **cond.dict}
+        ids = [int(r[0]) for r in s.execute(text(sql), params)]
+        if len(ids) > COUNT_CAP:
+            return _Decision(big, (), None)
+        if not ids:
+            return _Decision("ids", (), 0)
+        # The ids are the matches (each filter was checked): only their order is left to find.
+        listed = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", json.dumps(ids)),)), True)
+        found_ids = self._materialise(s, listed, TRUE, order, COUNT_CAP + 1)
+        return _Decision("ids", found_ids, len(found_ids))
 
     def _decide_pg(
         self, s: Session, plan: _Plan, seg: _Segment, where: _Sql, order: str, sort_limit: int, big: str
