@@ -85,7 +85,6 @@ MAX_PAGE_SIZE = 5_000
 STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both engines)
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
 SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
-SIZE_CAP = 150_000  # filter sets are counted up to this many to choose the one that drives
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
@@ -885,7 +884,7 @@ class SearchService(Service):
         # "西安高新区…"). An explicit name or date order walks that order's index.
         big = "idwalk" if plan.sort is SortOrder.RELEVANCE else "walk"
         if not self._d.sqlite:
-            return self._decide_pg(s, plan, seg, where, order, sort_limit, big)
+            return self._decide_pg(s, plan, seg, where, order, sort_limit, big, before)
         if seg.candidates is None and seg.match is TRUE and not exact_ids and len(plan.drivers) > 1:
             found = self._decide_filters(s, plan, where, order, big)
             if found is not None:
@@ -987,24 +986,26 @@ class SearchService(Service):
             ).scalar_one()
             if found != len(needed):
                 return None
-        # Which set is smallest: count them all a little, then only those still tied a little further
-        # (counting a big one to its end, 存续 and its 900,000 rows, would cost more than it saves).
-        sizes = [math.inf] * len(atoms)
-        racing = [i for i, a in enumerate(atoms) if a.driver is not None]
-        cap = COUNT_CAP + 1
-        while racing:
-            for i in racing:
-                driver = atoms[i].driver
-                assert driver is not None
-                sql = f"SELECT count(*) FROM ({driver.sql} LIMIT {cap}) AS c"
-                sizes[i] = float(s.execute(text(sql), driver.dict).scalar_one())
-            capped = [i for i in racing if sizes[i] >= cap]
-            if len(capped) < len(racing) or len(capped) < 2 or cap >= SIZE_CAP:
-                break  # one set is known to be the smallest (or all are huge)
-            racing, cap = capped, cap * 4
-        ranked = sorted(zip(sizes, range(len(atoms)), strict=True))
-        if ranked[0][0] == 0:
+        # Which set is smallest: each filter is checked for ids spread evenly over the table (a
+        # thousand index seeks each, one statement). This only chooses the driver, never a count:
+        # counting a big set (存续, 900,000 rows) just to compare would cost more than it saves.
+        lo, hi = s.execute(  # (two subqueries: each is one seek)
+            text("SELECT (SELECT min(id) FROM enterprises), (SELECT max(id) FROM enterprises)")
+        ).one()
+        if lo is None:
             return _Decision("ids", (), 0)
+        step = (hi - lo + 1) / SAMPLE
+        spread = json.dumps(sorted({int(lo + step * (k + 0.5)) for k in range(SAMPLE)}))
+        probes = [a.probe for a in atoms if a.probe is not None]
+        sums = ", ".join(f"sum(CASE WHEN {p.sql} THEN 1 ELSE 0 END)" for p in probes)
+        params = dict(itertools.chain(*(p.params for p in probes)), spread=spread)
+        hits = s.execute(
+            text(f"SELECT {sums} FROM (SELECT value AS id FROM json_each(:spread)) AS d"), params
+        ).one()
+        sizes = [
+            float(h or 0) if a.driver is not None else math.inf for a, h in zip(atoms, hits, strict=True)
+        ]
+        ranked = sorted(zip(sizes, range(len(atoms)), strict=True))
         drive = atoms[ranked[0][1]]
         assert drive.driver is not None
         checks = [p for _, i in ranked[1:] if (p := atoms[i].probe) is not None]
@@ -1022,7 +1023,15 @@ class SearchService(Service):
         return _Decision("ids", found_ids, len(found_ids))
 
     def _decide_pg(
-        self, s: Session, plan: _Plan, seg: _Segment, where: _Sql, order: str, sort_limit: int, big: str
+        self,
+        s: Session,
+        plan: _Plan,
+        seg: _Segment,
+        where: _Sql,
+        order: str,
+        sort_limit: int,
+        big: str,
+        before: int | None,
     ) -> _Decision:
         """PostgreSQL: a GIN bitmap cannot stop early, and reading every candidate row to count "up to
         10,000" of a common gram is slow. The bitmap itself is cheap, though: its size (the number of
@@ -1050,8 +1059,14 @@ class SearchService(Service):
                 ids = self._materialise(s, cand, where, order)
                 return _Decision("ids", ids, len(ids))
             exact = seg.exact_candidates and plan.filters is None and not plan.exclude_exact
+            own = seg.exact_candidates and len(cand.parts) == 1 and plan.filters is None
             if exact and len(cand.parts) == 1 and "NOT (" not in where.sql:
                 n = total  # one gram that is the whole term: the index count is the answer
+            elif own and before is not None and total > COUNT_CAP and total - before > sort_limit:
+                # The bitmap holds exactly the rows this tier's own condition matches. Earlier tiers
+                # took at most ``before`` of them, so this tier is big (walked), and all tiers together
+                # hold at least ``total`` rows: more than COUNT_CAP, without counting them.
+                return _Decision(big, (), None)
             else:
                 p = hits / max(examined, 1)
                 margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / max(examined, 1)) + 0.02
@@ -1063,9 +1078,10 @@ class SearchService(Service):
             estimate = max(estimate, part_estimate)
             if estimate > 2 * COUNT_CAP or (cand is not None and not cand.parts):
                 # Many match (or a b-tree range: initials, USCC prefix): a scan finds COUNT_CAP + 1
-                # of them soon — of an index that holds the column (index-only) rather than of the
-                # wide table.
-                self._hint(s, "index")
+                # of them soon — for a range, of an index that holds the column (index-only); for a
+                # common gram, of the table in its physical order (the name index would cross whole
+                # runs of similar names first: all 个体工商户 are "西安高新区…").
+                self._hint(s, "scan" if cand is not None and cand.parts else "index")
                 cond = where if cand is None or cand.parts else cand.sql.and_(where)
                 sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {cond.sql} LIMIT {COUNT_CAP + 1}) AS n"
                 n = int(s.execute(text(sql), cond.dict).scalar_one())
@@ -1126,7 +1142,7 @@ class SearchService(Service):
         return None
 
     def _planner_rows(self, s: Session, cond: _Sql) -> float:
-        self._hint(s, "any")
+        # (No plan hint: the row estimate does not depend on which scans are enabled.)
         plan = s.execute(
             text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM enterprises e WHERE {cond.sql}"), cond.dict
         )
@@ -1219,7 +1235,9 @@ class SearchService(Service):
         self, s: Session, cand: _Cand | None, where: _Sql, order: str, cap: int = COUNT_CAP
     ) -> tuple[int, ...]:
         """Ids of the matching rows in display order (at most ``cap``)."""
-        self._hint(s, "any" if cand is None else "candidates")
+        # Few rows match (they are counted by now): collect them through bitmaps and sort them. Left to
+        # itself, PostgreSQL may walk the whole name index expecting matches all along it.
+        self._hint(s, "candidates")
         source, cond = self._from(cand, where)
         o = _ORDERS[order]
         sql = (
@@ -1455,9 +1473,13 @@ class _GuardedSession:
             raw.set_progress_handler(progress, 20_000)
         else:
             # The gram functions are costed high (see db.search_index); JIT would then compile every
-            # query for tens of milliseconds to save microseconds. (One round trip for both.)
+            # query for tens of milliseconds to save microseconds. Parallel workers take milliseconds
+            # to start, for statements that stop after a page or a capped count. (One round trip.)
             s.execute(
-                text("SELECT set_config('statement_timeout', :t, true), set_config('jit', 'off', true)"),
+                text(
+                    "SELECT set_config('statement_timeout', :t, true), set_config('jit', 'off', true),"
+                    " set_config('max_parallel_workers_per_gather', '0', true)"
+                ),
                 {"t": f"{STATEMENT_TIMEOUT_S}s"},
             )
         return s
