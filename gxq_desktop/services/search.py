@@ -553,7 +553,7 @@ def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) 
     def column(key: str, sql: str, indexed: bool = True, index: str | None = None) -> None:
         # An indexed column condition can also list its ids from the index alone (a driver).
         on_p = sql.replace("e.", "p.")
-        using = f" INDEXED BY {index}" if index else ""
+        using = f" INDEXED BY {index}" if index and d.sqlite else ""
         probe = f"EXISTS (SELECT 1 FROM enterprises p{using} WHERE {on_p} AND p.id = d.id)"
         add(key, sql, f"SELECT e.id AS id FROM enterprises e WHERE {sql}" if indexed else None, probe, index)
 
@@ -581,7 +581,11 @@ def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) 
     if f.small_micro:
         # (the partial index ix_enterprises_small_micro serves exactly "WHERE is_small_micro")
         column("small_micro", "e.is_small_micro" if not d.sqlite else "e.is_small_micro = 1", indexed=False)
-        if d.sqlite:
+        if not d.sqlite:
+            parts[-1] = replace(
+                parts[-1], driver=_Sql("SELECT e.id AS id FROM enterprises e WHERE e.is_small_micro")
+            )
+        else:
             parts[-1] = replace(
                 parts[-1],
                 driver=_Sql("SELECT id FROM enterprises WHERE is_small_micro"),
@@ -883,12 +887,13 @@ class SearchService(Service):
         # every name before the first match when the matches cluster in name order (个体工商户 are all
         # "西安高新区…"). An explicit name or date order walks that order's index.
         big = "idwalk" if plan.sort is SortOrder.RELEVANCE else "walk"
-        if not self._d.sqlite:
-            return self._decide_pg(s, plan, seg, where, order, sort_limit, big, before)
-        if seg.candidates is None and seg.match is TRUE and not exact_ids and len(plan.drivers) > 1:
-            found = self._decide_filters(s, plan, where, order, big)
+        several = sum(1 for a in plan.atoms if a.driver is not None) > 1
+        if seg.candidates is None and seg.match is TRUE and not exact_ids and several:
+            found = (self._decide_filters if self._d.sqlite else self._decide_filters_pg)(s, plan, order, big)
             if found is not None:
                 return found
+        if not self._d.sqlite:
+            return self._decide_pg(s, plan, seg, where, order, sort_limit, big, before)
         # Rows that earlier tiers took may still be among this tier's index candidates; while those
         # tiers are all empty, the index count of this one is still exact.
         earlier_empty = before == 0
@@ -966,7 +971,7 @@ class SearchService(Service):
             return _Decision(big, (), None)
         return _Decision("ids", ids, len(ids))
 
-    def _decide_filters(self, s: Session, plan: _Plan, where: _Sql, order: str, big: str) -> _Decision | None:
+    def _decide_filters(self, s: Session, plan: _Plan, order: str, big: str) -> _Decision | None:
         """SQLite, filters only, several of them: the matching ids, counted exactly up to COUNT_CAP.
 
         Two big sets with a small intersection (经营异常 and 持有许可, a section and a subject
@@ -1006,19 +1011,45 @@ class SearchService(Service):
             float(h or 0) if a.driver is not None else math.inf for a, h in zip(atoms, hits, strict=True)
         ]
         ranked = sorted(zip(sizes, range(len(atoms)), strict=True))
-        drive = atoms[ranked[0][1]]
+        return self._drive_filters(s, atoms, [i for _, i in ranked], order, big)
+
+    def _decide_filters_pg(self, s: Session, plan: _Plan, order: str, big: str) -> _Decision | None:
+        """PostgreSQL, filters only, several of them: as on SQLite, one filter's ids drive and the
+        others are semi-joins, each set read from an index that holds (value, id) — index-only, in id
+        order, so the planner can merge them — rather than bitmaps that must visit the wide rows.
+        The planner's estimates (good per-value statistics here) choose the driver."""
+        atoms = [a for a in plan.atoms if a.probe is not None]
+        if len(atoms) != len(plan.atoms):
+            return None
+        sizes = [
+            self._planner_rows(s, _Sql(f"e.id IN ({a.driver.sql})", a.driver.params))
+            if a.driver
+            else math.inf
+            for a in atoms
+        ]
+        ranked = sorted(zip(sizes, range(len(atoms)), strict=True))
+        return self._drive_filters(s, atoms, [i for _, i in ranked], order, big)
+
+    def _drive_filters(
+        self, s: Session, atoms: Sequence[_Filter], ranked: Sequence[int], order: str, big: str
+    ) -> _Decision:
+        """The ids of the first atom (``ranked[0]``) that pass the others' checks, up to COUNT_CAP + 1."""
+        drive = atoms[ranked[0]]
         assert drive.driver is not None
-        checks = [p for _, i in ranked[1:] if (p := atoms[i].probe) is not None]
+        checks = [p for i in ranked[1:] if (p := atoms[i].probe) is not None]
         cond = checks[0].and_(*checks[1:])  # (there are at least two filters)
         sql = f"SELECT d.id FROM ({drive.driver.sql}) AS d WHERE {cond.sql} LIMIT {COUNT_CAP + 1}"
-        params = {**drive.driver.dict, **cond.dict}
-        ids = [int(r[0]) for r in s.execute(text(sql), params)]
+        self._hint(s, "any")
+        ids = [int(r[0]) for r in s.execute(text(sql), {**drive.driver.dict, **cond.dict})]
         if len(ids) > COUNT_CAP:
             return _Decision(big, (), None)
         if not ids:
             return _Decision("ids", (), 0)
         # The ids are the matches (each filter was checked): only their order is left to find.
-        listed = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", json.dumps(ids)),)), True)
+        if self._d.sqlite:
+            listed = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", json.dumps(ids)),)), True)
+        else:
+            listed = _Cand(_Sql("e.id = ANY(CAST(:ids AS integer[]))", (("ids", ids),)), False)
         found_ids = self._materialise(s, listed, TRUE, order, COUNT_CAP + 1)
         return _Decision("ids", found_ids, len(found_ids))
 
