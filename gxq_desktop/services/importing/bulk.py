@@ -18,14 +18,17 @@ import collections
 import concurrent.futures
 import contextlib
 import datetime as dt
+import itertools
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 _CACHEABLE = frozenset({dt.date, bool})
+_ROWS_PER_STATEMENT = 1000  # with 30 columns: 30,000 parameters (SQLite's limit is 32,766 since 3.32)
 
 
 class BackgroundWriter:
@@ -60,6 +63,31 @@ class BackgroundWriter:
             self._pool = None
 
 
+def sqlite_insert_many(
+    raw: Any, table_sql: str, cols_sql: str, width: int, rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (each ``width`` plain DBAPI values) with multi-row ``INSERT … VALUES (…), (…)``.
+
+    ``executemany`` steps the statement once per row and re-acquires the GIL after every step, so on the
+    writer thread it can only make progress while the parsing thread happens to wait; one statement per
+    several hundred rows binds all values in C and then runs the whole insert with the GIL released.
+    Rowids are assigned in the order of ``rows``.
+    """
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(_ROWS_PER_STATEMENT, limit // max(width, 1)))
+    one = "(" + ", ".join("?" * width) + ")"
+    cur = raw.cursor()
+    try:
+        for start in range(0, len(rows), per):
+            part = rows[start : start + per]
+            cur.execute(
+                f"INSERT INTO {table_sql} ({cols_sql}) VALUES {', '.join([one] * len(part))}",
+                list(itertools.chain.from_iterable(part)),
+            )
+    finally:
+        cur.close()
+
+
 class BulkInserter:
     def __init__(self, session: Session, table: Table, columns: Sequence[str]) -> None:
         self.session = session
@@ -81,6 +109,7 @@ class BulkInserter:
         self.raw = conn.connection
         self.dbapi_error: type[Exception] = self.dialect.loaded_dbapi.Error
         self.table_sql = self.dialect.identifier_preparer.format_table(table)
+        self._copy = self.kind == "postgresql" and self.dialect.driver == "psycopg"
 
     def _processed(self, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
         if not self.processors:
@@ -113,30 +142,39 @@ class BulkInserter:
                     last_in = v
         return out
 
-    def insert(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows given as sequences in ``columns`` order (safe to call from the writer thread)."""
+    def prepare(self, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """The rows as DBAPI values (the columns' bind processors applied).
+
+        Pure Python: the import calls it on its parsing thread, so that the writer thread holds the GIL
+        as little as possible (its inserts then overlap the parsing of the next chunk).
+        """
+        if self.kind == "sqlite" or self._copy:
+            return self._processed(rows)
+        return rows  # the Session fallback converts values itself
+
+    def insert(self, rows: Sequence[Sequence[Any]], *, prepared: bool = False) -> None:
+        """Insert rows given as sequences in ``columns`` order (safe to call from the writer thread);
+        ``prepared``: they come from :meth:`prepare`."""
         if not rows:
             return
         try:
-            self._insert(rows)
+            self._insert(rows if prepared else self.prepare(rows))
         except self.dbapi_error as exc:
             raise DBAPIError.instance(f"INSERT INTO {self.table_sql}", None, exc, self.dbapi_error) from exc
+
+    def insert_prepared(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.insert(rows, prepared=True)
 
     def _insert(self, rows: Sequence[Sequence[Any]]) -> None:
         raw = self.raw
         if self.kind == "sqlite":
-            sql = f"INSERT INTO {self.table_sql} ({self.cols_sql}) VALUES ({', '.join('?' * len(self.columns))})"
-            cur = raw.cursor()
-            try:
-                cur.executemany(sql, self._processed(rows))
-            finally:
-                cur.close()
+            sqlite_insert_many(raw, self.table_sql, self.cols_sql, len(self.columns), rows)
             return
-        if self.kind == "postgresql" and self.dialect.driver == "psycopg":
+        if self._copy:
             cur = raw.cursor()
             try:
                 with cur.copy(f"COPY {self.table_sql} ({self.cols_sql}) FROM STDIN") as copy:
-                    for row in self._processed(rows):
+                    for row in rows:
                         copy.write_row(row)
             finally:
                 cur.close()
@@ -146,7 +184,7 @@ class BulkInserter:
     @property
     def threaded(self) -> bool:
         """Whether inserts may run on the writer thread (not for the Session-based fallback)."""
-        return self.kind == "sqlite" or (self.kind == "postgresql" and self.dialect.driver == "psycopg")
+        return self.kind == "sqlite" or self._copy
 
     def execute_raw(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cur = self.raw.cursor()
@@ -155,3 +193,51 @@ class BulkInserter:
             return cur.fetchone() if cur.description else None
         finally:
             cur.close()
+
+
+class DeferredIndexes:
+    """For a bulk load that is large next to the table (SQLite): drop the table's secondary indexes,
+    and build them again after the last insert.
+
+    Each secondary index costs every inserted row a random b-tree insertion, which grows dearer as the
+    index outgrows the page cache; building an index afterwards is one sort. Unique indexes (they are
+    constraints) and the indexes named in ``keep`` (the import's own lookups) stay. The indexes are
+    dropped and re-created inside the import's transaction, from their own SQL in ``sqlite_master``,
+    so a rollback or a killed process leaves them exactly as they were.
+    """
+
+    MIN_ROWS = 50_000  # below this, keeping the indexes current costs less than rebuilding them
+
+    def __init__(self, session: Session, table: str, keep: Sequence[str] = ()) -> None:
+        self.session = session
+        self.table = table
+        self.keep = set(keep)
+        self.dropped: list[str] = []
+
+    def defer_if_worth_it(self, expected_new_rows: int) -> bool:
+        """Drop the indexes when ``expected_new_rows`` is at least MIN_ROWS and the rows already there."""
+        s = self.session
+        if s.get_bind().dialect.name != "sqlite" or self.dropped or expected_new_rows < self.MIN_ROWS:
+            return False
+        existing = int(s.execute(text(f'SELECT count(*) FROM "{self.table}"')).scalar_one())
+        if expected_new_rows < existing:
+            return False
+        found = s.execute(
+            text(
+                "SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_index_list(:t) l ON l.name = m.name "
+                "WHERE m.type = 'index' AND m.sql IS NOT NULL AND NOT l.\"unique\""
+            ),
+            {"t": self.table},
+        ).all()
+        for name, sql in found:
+            if name in self.keep:
+                continue
+            s.execute(text(f'DROP INDEX "{name}"'))
+            self.dropped.append(str(sql))
+        return bool(self.dropped)
+
+    def restore(self) -> None:
+        """Build the dropped indexes again (after the last insert, same transaction)."""
+        for sql in self.dropped:
+            self.session.execute(text(sql))
+        self.dropped = []

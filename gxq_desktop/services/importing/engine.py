@@ -8,9 +8,12 @@ records) and one executemany per kind of write, never a query per row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import itertools
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,38 @@ from .values import (
 CHUNK = 2000
 PREVIEW_ROWS = 100
 PROBLEM_LIMIT = 10_000
+
+
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextlib.contextmanager
+def quiet_collector() -> Iterator[None]:
+    """Python's cycle collector, made to stay out of the way of a pass over a big file.
+
+    A pass allocates millions of short-lived objects; with the default thresholds the collector runs
+    thousands of times and each older-generation run walks every object the program holds — about 40 %
+    of a 1,000,000-row import. The objects that exist before the pass are frozen (never scanned until
+    thawed) and the first threshold raised; the pass itself creates no reference cycles worth chasing
+    early. Nested or concurrent passes share one setting; the last one out restores the old thresholds.
+    """
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        _gc_users += 1
+        if _gc_users == 1:
+            _gc_saved = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
+                gc.unfreeze()
 
 
 class Progress(Protocol):
@@ -383,6 +418,10 @@ class ImportJob:
     # ---- main
 
     def run(self) -> Outcome:
+        with quiet_collector():
+            return self._run()
+
+    def _run(self) -> Outcome:
         header, raw = self._raw_rows()
         mapping = resolve_mapping(header, self.spec, template=self.template, overrides=self.overrides)
         mapped_fields = set(mapping.values())

@@ -20,10 +20,10 @@ from gxq_desktop.domain.enums import ImportRecordType, SubjectCategory
 from gxq_desktop.domain.uscc import normalize_code
 
 from . import fast
-from .bulk import BulkInserter
+from .bulk import BulkInserter, DeferredIndexes, sqlite_insert_many
 from .fields import table_of
 from .rows import INSERT, NOTICE, UNCHANGED, UPDATE, Problem, Row
-from .search_sync import BulkIndexer
+from .search_sync import CHAR_COLUMNS, BulkIndexer, spaced
 from .values import display, to_json
 
 if TYPE_CHECKING:
@@ -266,6 +266,8 @@ class EnterpriseHandler(Handler):
         self._bulk: BulkInserter | None = None
         self._audit = self._audit_cols()
         self._indexer = BulkIndexer(self.ctx.session)
+        # Lookups by 注册号 need their index during the load (the USCC's is unique, so it stays anyway).
+        self._deferred = DeferredIndexes(self.ctx.session, "enterprises", keep=("ix_enterprises_reg_no",))
         self._index_sql: list[str] = []
         self._pos = {c: i for i, c in enumerate(self.insert_cols)}
         self._i_category = self._pos["subject_category"]
@@ -342,28 +344,55 @@ class EnterpriseHandler(Handler):
         if inserts:
             if self._bulk is None:
                 self._indexer.begin()
+                self._deferred.defer_if_worth_it(self._expected_rows(len(inserts)))
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
                 self._index_sql = self._indexer.index_statements()
+            # Everything in Python happens here, on the parsing thread; the writer thread only runs SQL.
+            chars: list[tuple[str | None, ...]] | None = None
+            if self._indexer.char_rows:
+                n, f, r = (self._pos[c] for c in CHAR_COLUMNS)
+                chars = [(spaced(v[n]), spaced(v[f]), spaced(v[r])) for v in inserts]
             if self._bulk.threaded:
-                self.job.writer.submit(self._insert_chunk, inserts)
+                self.job.writer.submit(self._insert_chunk, self._bulk.prepare(inserts), chars)
             else:
-                self._insert_chunk(inserts)
+                self._insert_chunk(self._bulk.prepare(inserts), chars)
 
-    def _insert_chunk(self, inserts: list[list[Any]]) -> None:
-        """Runs on the writer thread: DBAPI calls only."""
+    def _insert_chunk(
+        self, inserts: Sequence[Sequence[Any]], chars: list[tuple[str | None, ...]] | None
+    ) -> None:
+        """Runs on the writer thread: DBAPI calls only. ``inserts`` are prepared rows; ``chars`` the
+        one-character index texts of each (when the indexer leaves that table to us)."""
         bulk = self._bulk
         assert bulk is not None
-        if not self._index_sql:
-            bulk.insert(inserts)
+        if not self._index_sql and chars is None:
+            bulk.insert(inserts, prepared=True)
             return
         lo = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
-        bulk.insert(inserts)
+        bulk.insert(inserts, prepared=True)
         hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
+        params = (lo, hi, self.ctx.batch_id)
         for sql in self._index_sql:
-            bulk.execute_raw(sql, (lo, hi, self.ctx.batch_id))
+            bulk.execute_raw(sql, params)
+        if chars is None:
+            return
+        if hi - lo == len(inserts):
+            # One writer, multi-row inserts in order: the new rows got the ids lo+1 … hi, in order.
+            table, cols = self._indexer.char_table()
+            rows = [(lo + k, *texts) for k, texts in enumerate(chars, start=1)]
+            sqlite_insert_many(bulk.raw, table, cols, 1 + len(CHAR_COLUMNS), rows)
+        else:  # pragma: no cover - ids not contiguous (cannot happen with SQLite's rowid allocation)
+            fallback = self._indexer.char_fallback()
+            if fallback is not None:
+                bulk.execute_raw(fallback, params)
 
     def finish(self) -> None:
         self._indexer.finish()
+        self._deferred.restore()
+
+    def _expected_rows(self, first_chunk: int) -> int:
+        """How many rows the file will insert, judged from its first chunk and how far the reader got."""
+        fraction = self.job.reader.fraction()
+        return int(first_chunk / fraction) if fraction > 0 else 0
 
     def _insert_values(self, row: Row) -> list[Any]:
         # A copy of the constant row (audit columns, defaults), then only the values this row has.
@@ -559,7 +588,7 @@ class RecordHandler(Handler):
             if self._bulk is None:
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
             if self._bulk.threaded:
-                self.job.writer.submit(self._bulk.insert, inserts)
+                self.job.writer.submit(self._bulk.insert_prepared, self._bulk.prepare(inserts))
             else:
                 self._bulk.insert(inserts)
 

@@ -8,6 +8,12 @@ has one writer), and
 re-creates the trigger at the end — all in the same transaction, so a rollback or a killed process leaves the
 trigger and the index as they were. Undo does the same for deletes. PostgreSQL's expression indexes
 need nothing. Without the index (an older schema), all of this does nothing.
+
+One table is filled from Python: the one-character table stores each text with a space between its
+characters, which SQL can only build with a ``group_concat`` sub-query per value — the dearest part
+of the whole index. :func:`spaced` builds the same text (tests compare the two, and an import undone
+through the SQL delete trigger leaves that table empty), and the writer thread inserts it together
+with the rows' ids.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 INSERT_TRIGGER = "enterprise_fts_ai"
+CHAR_TABLE = "enterprise_fts_chr"
+CHAR_COLUMNS = ("name", "former_names", "legal_rep")
 DELETE_TRIGGER = "enterprise_fts_ad"
 _POPULATE_TAIL = "FROM enterprises e"
 
@@ -47,6 +55,34 @@ def _populate_statements() -> list[str] | None:
     return stmts
 
 
+def _char_statement(mod: Any) -> str | None:
+    """The populate statement of the one-character table, when it has exactly the shape :func:`spaced`
+    reproduces (otherwise the table is filled by its SQL like the others)."""
+    chars = getattr(mod, "_chars", None)
+    if chars is None or getattr(mod, "INDEXED_CHARS", None) != INDEXED_CHARS:
+        return None
+    values = ", ".join(chars(f"e.{c}") for c in CHAR_COLUMNS)
+    return (
+        f"INSERT INTO {CHAR_TABLE} (rowid, {', '.join(CHAR_COLUMNS)}) SELECT e.id, {values} {_POPULATE_TAIL}"
+    )
+
+
+INDEXED_CHARS = 1000  # as in db.search_index (checked above: otherwise the SQL path is kept)
+
+
+def spaced(text: str | None) -> str | None:
+    """What the index's SQL gives for a value of the one-character table: its first 1,000 characters
+    with a space between each two ("秦岭" → "秦 岭"); NULL for NULL or empty (SQLite's ``length`` and
+    ``substr`` stop at a NUL character)."""
+    if not text:
+        return None
+    if "\0" in text:
+        text = text[: text.index("\0")]
+        if not text:
+            return None
+    return " ".join(text[:INDEXED_CHARS])
+
+
 class BulkIndexer:
     """``begin()`` before the first insert, ``index_statements()`` after each chunk, ``finish()`` at the end."""
 
@@ -55,6 +91,8 @@ class BulkIndexer:
         self.active = False
         self._trigger: str | None = None
         self._stmts: list[str] | None = None
+        self.char_rows = False  # whether the caller inserts the one-character rows itself
+        self._char_stmt: str | None = None
 
     def begin(self) -> None:
         s = self.session
@@ -66,12 +104,31 @@ class BulkIndexer:
             return
         s.execute(text(f"DROP TRIGGER {INSERT_TRIGGER}"))
         self.active = True
+        mod = _module()
+        char_stmt = _char_statement(mod) if mod is not None else None
+        if char_stmt is not None and char_stmt in self._stmts:
+            self._stmts = [st for st in self._stmts if st != char_stmt]
+            self._char_stmt = char_stmt
+            self.char_rows = True
 
     def index_statements(self) -> list[str]:
-        """SQL (qmark style) indexing the enterprises with ``? < id <= ?`` of batch ``?``."""
+        """SQL (qmark style) indexing the enterprises with ``? < id <= ?`` of batch ``?`` — all tables
+        but the one-character table when ``char_rows`` is set."""
         if not self.active or self._stmts is None:
             return []
         return [f"{st} WHERE e.id > ? AND e.id <= ? AND e.import_batch_id = ?" for st in self._stmts]
+
+    @staticmethod
+    def char_table() -> tuple[str, str]:
+        """(table, column list) for inserting ``(rowid, *CHAR_COLUMNS)`` rows built with :func:`spaced`."""
+        return CHAR_TABLE, ", ".join(("rowid", *CHAR_COLUMNS))
+
+    def char_fallback(self) -> str | None:
+        """The one-character table's own SQL, in the form of :meth:`index_statements` (for rows whose
+        ids are not known one by one)."""
+        if self._char_stmt is None:
+            return None
+        return f"{self._char_stmt} WHERE e.id > ? AND e.id <= ? AND e.import_batch_id = ?"
 
     def finish(self) -> None:
         """Re-create the insert trigger (the rows were indexed chunk by chunk)."""

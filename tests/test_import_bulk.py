@@ -1,0 +1,234 @@
+"""The import's fast write paths on SQLite: multi-row inserts and the one-character search table filled
+from Python must give exactly what the plain SQL would give."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from gxq_desktop.db import models as m
+from gxq_desktop.db import search_index
+from gxq_desktop.db.engine import Database
+from gxq_desktop.domain.roles import Role
+from gxq_desktop.errors import CancelledError
+from gxq_desktop.services.context import Actor
+from gxq_desktop.services.importing import ImportService
+from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_many
+from gxq_desktop.services.importing.search_sync import CHAR_TABLE, spaced
+
+from .conftest import make_user
+from .import_files import code, write_csv
+
+ODD_TEXTS = [
+    None,
+    "",
+    "秦",
+    "秦岭",
+    "西安 高新  区",
+    " 前后空格 ",
+    "Ａｂｃ１２３",
+    "e\u0301clair（分公司）",
+    "😀表情🏯",
+    "制表\t换行\n",
+    "前\x00后",
+    "\x00开头",
+    "长" * 1005 + "尾",
+]
+
+
+def _sql_spaced(conn: sqlite3.Connection, value: str | None) -> str | None:
+    # The exact expression the index's triggers and populate statements use.
+    expr = search_index._chars(":v")
+    result = conn.execute(f"SELECT {expr}", {"v": value}).fetchone()[0]
+    return None if result is None else str(result)
+
+
+def test_spaced_text_is_what_the_index_sql_builds(sqlite_db: Database) -> None:
+    raw = sqlite_db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        for value in ODD_TEXTS:
+            assert spaced(value) == _sql_spaced(conn, value), repr(value)
+    finally:
+        raw.close()
+
+
+def _vocab(conn: sqlite3.Connection, schema: str, table: str) -> set[tuple[object, ...]]:
+    name = f"v_{schema}_{table}"
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{name} USING fts5vocab({schema}, {table}, 'instance')"
+    )
+    return set(conn.execute(f"SELECT * FROM temp.{name}").fetchall())
+
+
+@pytest.fixture
+def head(sqlite_db: Database) -> Actor:
+    return make_user(sqlite_db, Role.SECTION_HEAD)
+
+
+def test_one_character_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
+    sqlite_db: Database, head: Actor, tmp_path: Path
+) -> None:
+    # Names and representatives have length limits and no control characters; former names may be long.
+    texts = [t or "" for t in ODD_TEXTS if t is None or (len(t) < 40 and t.isprintable())]
+    rows: list[list[object]] = [["统一社会信用代码", "企业名称", "法定代表人", "曾用名"]]
+    for i in range(1, 2600):  # two chunks, several statements each
+        rows.append([code(i), f"西安{texts[i % len(texts)]}第{i}号有限公司", texts[-i % len(texts)], ""])
+    rows[5][3] = "西安旧名有限公司；" + "长" * 1005 + "尾"
+    result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
+    assert result.inserted == 2599 and result.rejected == 0
+
+    raw = sqlite_db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        imported = _vocab(conn, "main", CHAR_TABLE)
+        # The same table built by the index's own SQL over the stored rows.
+        conn.execute(
+            "CREATE VIRTUAL TABLE temp.chk USING fts5(name, former_names, legal_rep, content='', "
+            "tokenize='unicode61', detail='full')"
+        )
+        [populate] = [s for s in search_index.sqlite_populate() if s.startswith(f"INSERT INTO {CHAR_TABLE} ")]
+        conn.execute(populate.replace(f"INSERT INTO {CHAR_TABLE} ", "INSERT INTO temp.chk ", 1))
+        assert imported and imported == _vocab(conn, "temp", "chk")
+        conn.rollback()
+    finally:
+        raw.close()
+
+    ImportService(sqlite_db, head).undo(result.batch_id, confirm_warnings=True)  # type: ignore[arg-type]
+    raw = sqlite_db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        # The delete went through SQL: it removed every token the Python-built rows had added.
+        assert _vocab(conn, "main", CHAR_TABLE) == set()
+    finally:
+        raw.close()
+
+
+def test_multi_row_insert_respects_a_small_parameter_limit(
+    sqlite_db: Database, head: Actor, tmp_path: Path
+) -> None:
+    @event.listens_for(sqlite_db.engine, "connect")
+    def _small_limit(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # 3 rows per statement
+
+    sqlite_db.engine.dispose()
+    rows: list[list[object]] = [["统一社会信用代码", "企业名称"]] + [
+        [code(i), f"企业{i}"] for i in range(1, 51)
+    ]
+    result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
+    assert result.inserted == 50
+    with sqlite_db.session() as s:
+        stored = s.execute(
+            select(m.Enterprise.id, m.Enterprise.uscc, m.Enterprise.name).order_by(m.Enterprise.id)
+        )
+        got = [(r.uscc, r.name) for r in stored]
+    assert got == [(code(i), f"企业{i}") for i in range(1, 51)]
+
+
+def test_sqlite_insert_many_keeps_order_and_values() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 5)  # two rows of two values per statement
+    rows = [("x", 1), (None, 2.5), ("'; DROP TABLE t; --", None), ("秦岭", 4), ("last", 5)]
+    sqlite_insert_many(conn, "t", "a, b", 2, rows)
+    assert conn.execute("SELECT id, a, b FROM t ORDER BY id").fetchall() == [
+        (i, a, b) for i, (a, b) in enumerate(rows, start=1)
+    ]
+
+
+class _CancelAfter:
+    def __init__(self, chunks: int) -> None:
+        self.left = chunks
+
+    def check(self) -> None:
+        if self.left == 0:
+            raise CancelledError()
+        self.left -= 1
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        pass
+
+
+def _schema(db: Database) -> list[tuple[str, str]]:
+    with db.session() as s:
+        rows = s.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+        ).all()
+    return [(str(n), str(q)) for n, q in rows]
+
+
+def test_large_load_defers_secondary_indexes_and_builds_them_again(
+    sqlite_db: Database, head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    dropped: list[list[str]] = []
+    real = DeferredIndexes.defer_if_worth_it
+
+    def spy(self: DeferredIndexes, expected: int) -> bool:
+        done = real(self, expected)
+        dropped.append(list(self.dropped))
+        return done
+
+    monkeypatch.setattr(DeferredIndexes, "defer_if_worth_it", spy)
+    before = _schema(sqlite_db)
+    rows: list[list[object]] = [["统一社会信用代码", "注册号", "企业名称", "法定代表人"]]
+    rows += [[code(i), "", f"西安第{i}号商贸有限公司", "李四"] for i in range(1, 4001)]
+    rows.append(["", "610131100012345", "注册号个体户", "王五"])
+    result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
+    assert result.inserted == 4001
+    [names] = dropped
+    assert any("ix_enterprises_name " in sql for sql in names)  # dropped during the load …
+    assert not any("ix_enterprises_reg_no " in sql for sql in names)  # … but not the lookup's index
+    assert _schema(sqlite_db) == before  # … and every index is back, exactly as it was
+    with sqlite_db.session() as s:
+        plan = " ".join(
+            str(r[-1])
+            for r in s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM enterprises WHERE name = 'x'"))
+        )
+        assert "ix_enterprises_name" in plan
+        assert s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+    # A second, small import into the now larger table keeps its indexes current instead.
+    rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"新企业{i}"] for i in range(5001, 6201)]
+    ImportService(sqlite_db, head).run(write_csv(tmp_path / "f.csv", rows), "enterprise")
+    assert dropped[-1] == []
+
+
+def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
+    sqlite_db: Database, head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    before = _schema(sqlite_db)
+    rows: list[list[object]] = [["统一社会信用代码", "企业名称"]] + [
+        [code(i), f"企业{i}"] for i in range(1, 6001)
+    ]
+    with pytest.raises(CancelledError):
+        ImportService(sqlite_db, head).run(
+            write_csv(tmp_path / "e.csv", rows), "enterprise", task=_CancelAfter(2)
+        )
+    assert _schema(sqlite_db) == before
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(m.Enterprise)) == 0
+
+
+def test_collector_settings_are_restored_after_a_pass_even_a_failing_one() -> None:
+    import gc
+
+    from gxq_desktop.services.importing.engine import quiet_collector
+
+    before = gc.get_threshold()
+    with quiet_collector():
+        assert gc.get_threshold()[0] > before[0] and gc.get_freeze_count() > 0
+        with quiet_collector():  # a nested pass (preview inside an import) changes nothing
+            pass
+        assert gc.get_threshold()[0] > before[0]
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), quiet_collector():
+        raise RuntimeError("boom")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
