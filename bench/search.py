@@ -113,7 +113,8 @@ def sqlite_sizes(db: Database) -> tuple[int, int]:
         index = conn.execute(
             text(
                 "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'enterprise_fts_%' "
-                "OR name = 'gxq_numbers' OR name LIKE 'ix_%_in_force' OR name = 'ix_enterprises_small_micro'"
+                "OR name = 'gxq_numbers' OR name LIKE 'ix_%_in_force' OR name = 'ix_enterprises_small_micro' "
+                "OR name LIKE 'ix_enterprises_search_%'"
             )
         ).scalar_one()
     return path.stat().st_size, int(index)

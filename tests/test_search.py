@@ -324,6 +324,52 @@ def test_paging_gives_every_row_once(
 
 
 @pytest.mark.db
+@pytest.mark.parametrize("cap", [2, 10_000])
+@pytest.mark.parametrize("sort", [SortOrder.RELEVANCE, SortOrder.NAME])
+def test_several_filters_give_exactly_their_intersection(
+    svc: SearchService, district: dict[str, int], monkeypatch: pytest.MonkeyPatch, cap: int, sort: SortOrder
+) -> None:
+    """Several filters (one drives, the others are checked per id): the rows and the count are those of
+    the filters' intersection, counted exactly up to the cap."""
+    monkeypatch.setattr(search_mod, "COUNT_CAP", cap)
+    combos: list[dict[str, object]] = [
+        {"statuses": ("存续",), "subject_category": "企业"},
+        {
+            "statuses": ("存续",),
+            "established_from": dt.date(2015, 1, 1),
+            "established_to": dt.date(2019, 1, 1),
+        },
+        {"subject_category": "企业", "abnormal": True, "licensed": True},
+        {"subject_category": "个体工商户", "small_micro": True},
+        {
+            "statuses": ("存续", "注销"),
+            "subject_category": "企业",
+            "party_org": True,
+            "serious_violation": True,
+        },
+        {"industry_section": "F", "redlist": True, "judgment_debtor": True},
+        {"subject_type": "个体工商户", "statuses": ("吊销",)},
+        {"small_micro": True, "subject_category": "企业", "statuses": ("存续",)},
+    ]
+    for combo in combos:
+        expected: set[int] | None = None
+        for key, value in combo.items():
+            one = SearchQuery("", SearchFilters(**{key: value}), sort)  # type: ignore[arg-type]
+            alone = set(_all_rows(svc, one, page_size=100))
+            expected = alone if expected is None else expected & alone
+        query = SearchQuery("", SearchFilters(**combo), sort)  # type: ignore[arg-type]
+        ids = _all_rows(svc, query, page_size=2)
+        assert len(ids) == len(set(ids)) and set(ids) == expected, combo
+        first = svc.search(query, page_size=1000)
+        assert [r.id for r in first.rows] == ids
+        assert expected is not None
+        if len(expected) > cap:
+            assert first.total_capped, combo
+        else:
+            assert first.total == len(expected) and not first.total_capped, combo
+
+
+@pytest.mark.db
 def test_walked_relevance_keeps_tiers_in_order(
     svc: SearchService, district: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

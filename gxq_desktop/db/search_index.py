@@ -112,6 +112,18 @@ _COMMON_INDEX_NAMES = (
 )
 
 
+# SQLite only (migration 0003_search_speed): a search with several filters checks each candidate id
+# against the others through an index; a date range needs one keyed by id (the registration-date
+# index is keyed by date), else each check reads the wide row.
+SQLITE_INDEXES: dict[str, str] = {
+    "ix_enterprises_search_id_established": "(id, established_on)",
+}
+
+
+def sqlite_index_ddl() -> list[str]:
+    return [f"CREATE INDEX IF NOT EXISTS {n} ON enterprises {cols}" for n, cols in SQLITE_INDEXES.items()]
+
+
 def _fts_values(table: str, prefix: str) -> tuple[str, str]:
     cols = _SQLITE_TABLES[table][1]
     names = ", ".join(c for c, _ in cols)
@@ -144,6 +156,7 @@ def sqlite_ddl() -> list[str]:
     stmts.append(f"CREATE TRIGGER enterprise_fts_ai AFTER INSERT ON enterprises BEGIN {' '.join(ins)} END")
     stmts.append(f"CREATE TRIGGER enterprise_fts_ad AFTER DELETE ON enterprises BEGIN {' '.join(dele)} END")
     stmts.extend(_COMMON_INDEXES)
+    stmts.extend(sqlite_index_ddl())
     return stmts
 
 
@@ -162,6 +175,7 @@ def sqlite_drop() -> list[str]:
     stmts += [f"DROP TABLE IF EXISTS {t}" for t in _SQLITE_TABLES]
     stmts += ["DROP TABLE IF EXISTS gxq_numbers"]
     stmts += [f"DROP INDEX IF EXISTS {n}" for n in _COMMON_INDEX_NAMES]
+    stmts += [f"DROP INDEX IF EXISTS {n}" for n in SQLITE_INDEXES]
     return stmts
 
 

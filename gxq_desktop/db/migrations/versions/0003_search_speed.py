@@ -1,12 +1,13 @@
-"""search speed: (value, id) indexes of the filter columns (PostgreSQL)
+"""search speed: b-tree indexes for searches with several filters
 
 Revision ID: 0003_search_speed
 Revises: 0002_search_index
 Create Date: 2026-11-28 15:30:00
 
-PostgreSQL only (see gxq_desktop/db/search_index.py, PG_FILTER_INDEXES): a search with several filters
-reads each filter's ids from one of these alone. SQLite needs nothing new (its indexes already hold
-the rowid). About 5 seconds per 1,000,000 enterprises.
+See gxq_desktop/db/search_index.py: PostgreSQL gets (value, id) indexes of the filter columns
+(PG_FILTER_INDEXES), from which a search with several filters reads each filter's ids alone; SQLite
+gets (id, established_on) (SQLITE_INDEXES), through which a date range is checked per id. A few seconds
+per 1,000,000 enterprises.
 """
 
 from collections.abc import Sequence
@@ -22,14 +23,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for stmt in search_index.pg_filter_ddl():
-            op.execute(stmt)
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for stmt in search_index.sqlite_index_ddl() if sqlite else search_index.pg_filter_ddl():
+        op.execute(stmt)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for name in search_index.PG_FILTER_INDEXES:
-            op.execute(f"DROP INDEX IF EXISTS {name}")
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for name in search_index.SQLITE_INDEXES if sqlite else search_index.PG_FILTER_INDEXES:
+        op.execute(f"DROP INDEX IF EXISTS {name}")
