@@ -15,9 +15,9 @@ from gxq_desktop.db.engine import Database
 from gxq_desktop.domain.roles import Role
 from gxq_desktop.errors import CancelledError
 from gxq_desktop.services.context import Actor
-from gxq_desktop.services.importing import ImportService
+from gxq_desktop.services.importing import ImportService, handlers
 from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_many
-from gxq_desktop.services.importing.search_sync import CHAR_TABLE, spaced
+from gxq_desktop.services.importing.search_sync import spaced
 
 from .conftest import make_user
 from .import_files import code, write_csv
@@ -70,31 +70,36 @@ def head(sqlite_db: Database) -> Actor:
     return make_user(sqlite_db, Role.SECTION_HEAD)
 
 
-def test_one_character_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
-    sqlite_db: Database, head: Actor, tmp_path: Path
+@pytest.mark.parametrize("index_every", [1000, handlers.INDEX_EVERY])
+def test_search_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
+    sqlite_db: Database, head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index_every: int
 ) -> None:
+    monkeypatch.setattr(handlers, "INDEX_EVERY", index_every)  # 1000: filled several times on the way
     # Names and representatives have length limits and no control characters; former names may be long.
     texts = [t or "" for t in ODD_TEXTS if t is None or (len(t) < 40 and t.isprintable())]
-    rows: list[list[object]] = [["统一社会信用代码", "企业名称", "法定代表人", "曾用名"]]
-    for i in range(1, 2600):  # two chunks, several statements each
-        rows.append([code(i), f"西安{texts[i % len(texts)]}第{i}号有限公司", texts[-i % len(texts)], ""])
+    rows: list[list[object]] = [["统一社会信用代码", "企业名称", "法定代表人", "曾用名", "住所", "经营范围"]]
+    for i in range(1, 4600):  # three chunks, several statements each
+        t = texts[i % len(texts)]
+        rows.append(
+            [code(i), f"西安{t}第{i}号有限公司", texts[-i % len(texts)], "", f"{t}路{i}号", f"{t}服务"]
+        )
     rows[5][3] = "西安旧名有限公司；" + "长" * 1005 + "尾"
     result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
-    assert result.inserted == 2599 and result.rejected == 0
+    assert result.inserted == 4599 and result.rejected == 0
 
     raw = sqlite_db.engine.raw_connection()
     try:
         conn = raw.driver_connection
         assert isinstance(conn, sqlite3.Connection)
-        imported = _vocab(conn, "main", CHAR_TABLE)
-        # The same table built by the index's own SQL over the stored rows.
-        conn.execute(
-            "CREATE VIRTUAL TABLE temp.chk USING fts5(name, former_names, legal_rep, content='', "
-            "tokenize='unicode61', detail='full')"
-        )
-        [populate] = [s for s in search_index.sqlite_populate() if s.startswith(f"INSERT INTO {CHAR_TABLE} ")]
-        conn.execute(populate.replace(f"INSERT INTO {CHAR_TABLE} ", "INSERT INTO temp.chk ", 1))
-        assert imported and imported == _vocab(conn, "temp", "chk")
+        for table, populate in zip(search_index.FTS_TABLES, search_index.sqlite_populate(), strict=True):
+            imported = _vocab(conn, "main", table)
+            # The same table built by the index's own SQL over the stored rows.
+            create = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+            conn.execute(create.replace(f"CREATE VIRTUAL TABLE {table}", "CREATE VIRTUAL TABLE temp.chk", 1))
+            conn.execute(populate.replace(f"INSERT INTO {table} ", "INSERT INTO temp.chk ", 1))
+            assert imported and imported == _vocab(conn, "temp", "chk"), table
+            conn.execute("DROP TABLE temp.v_temp_chk")
+            conn.execute("DROP TABLE temp.chk")
         conn.rollback()
     finally:
         raw.close()
@@ -104,8 +109,9 @@ def test_one_character_index_of_an_import_equals_the_sql_one_and_undo_empties_it
     try:
         conn = raw.driver_connection
         assert isinstance(conn, sqlite3.Connection)
-        # The delete went through SQL: it removed every token the Python-built rows had added.
-        assert _vocab(conn, "main", CHAR_TABLE) == set()
+        # The deletes went through SQL: they removed every token the import had added.
+        for table in search_index.FTS_TABLES:
+            assert _vocab(conn, "main", table) == set(), table
     finally:
         raw.close()
 

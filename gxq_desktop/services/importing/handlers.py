@@ -241,6 +241,9 @@ def _name_notice(row: Row, ent: Mapping[str, Any], label: str) -> None:
             )
 
 
+INDEX_EVERY = 20_000  # enterprises inserted between two fills of the search tables
+
+
 class EnterpriseHandler(Handler):
     entity_type = "Enterprise"
 
@@ -269,6 +272,7 @@ class EnterpriseHandler(Handler):
         # Lookups by 注册号 need their index during the load (the USCC's is unique, so it stays anyway).
         self._deferred = DeferredIndexes(self.ctx.session, "enterprises", keep=("ix_enterprises_reg_no",))
         self._index_sql: list[str] = []
+        self._unindexed: tuple[int, int] | None = None  # ids (lo, hi] inserted but not yet indexed
         self._pos = {c: i for i, c in enumerate(self.insert_cols)}
         self._i_category = self._pos["subject_category"]
         self._i_pinyin = self._pos["name_pinyin"]
@@ -371,8 +375,14 @@ class EnterpriseHandler(Handler):
         bulk.insert(inserts, prepared=True)
         hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         params = (lo, hi, self.ctx.batch_id)
-        for sql in self._index_sql:
-            bulk.execute_raw(sql, params)
+        # The other search tables are filled from the stored rows, several chunks at a time: FTS5 writes
+        # a new segment per statement, and fewer, larger segments mean less merging.
+        if self._unindexed is None:
+            self._unindexed = (lo, hi)
+        else:
+            self._unindexed = (self._unindexed[0], hi)
+        if hi - self._unindexed[0] >= INDEX_EVERY:
+            self._index_pending()
         if chars is None:
             return
         if hi - lo == len(inserts):
@@ -385,7 +395,17 @@ class EnterpriseHandler(Handler):
             if fallback is not None:
                 bulk.execute_raw(fallback, params)
 
+    def _index_pending(self) -> None:
+        """Index the rows inserted since the last call (writer thread, or main thread once it is idle)."""
+        if self._unindexed is None or self._bulk is None:
+            return
+        params = (*self._unindexed, self.ctx.batch_id)
+        for sql in self._index_sql:
+            self._bulk.execute_raw(sql, params)
+        self._unindexed = None
+
     def finish(self) -> None:
+        self._index_pending()
         self._indexer.finish()
         self._deferred.restore()
 
