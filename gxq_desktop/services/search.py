@@ -515,10 +515,11 @@ class _Filter:
     key: str
     pred: _Sql  # over e
     driver: _Sql | None = None  # the ids it selects, from a small table (may drive the query)
-    # SQLite: the same condition for one id ``d.id``, answered from an index alone where one serves it
-    # (the filter's own index holds (value, rowid): one seek, no read of the wide row).
+    # The same condition for one id ``d.id``, answered from an index alone where one serves it (SQLite:
+    # the filter's own index holds (value, rowid), one seek and no read of the wide row; PostgreSQL: a
+    # semi-join the planner can merge with the (value, id) indexes).
     probe: _Sql | None = None
-    probe_index: str | None = None  # the index ``probe`` names in INDEXED BY (checked to exist)
+    probe_index: str | None = None  # SQLite: the index ``probe`` names in INDEXED BY (checked to exist)
 
 
 # (table, condition over x) of the flag filters: the enterprise has such a record still in force.
