@@ -17,7 +17,7 @@ from gxq_desktop.errors import CancelledError
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.importing import ImportService, handlers
 from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_many
-from gxq_desktop.services.importing.search_sync import spaced
+from gxq_desktop.services.importing.search_sync import DEFAULT_HASHSIZE, spaced
 
 from .conftest import make_user
 from .import_files import code, write_csv
@@ -98,6 +98,9 @@ def test_search_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
             conn.execute(create.replace(f"CREATE VIRTUAL TABLE {table}", "CREATE VIRTUAL TABLE temp.chk", 1))
             conn.execute(populate.replace(f"INSERT INTO {table} ", "INSERT INTO temp.chk ", 1))
             assert imported and imported == _vocab(conn, "temp", "chk"), table
+            # The larger pending-terms limit of the load is back to FTS5's default.
+            hashsize = conn.execute(f"SELECT v FROM {table}_config WHERE k = 'hashsize'").fetchone()
+            assert hashsize is None or hashsize[0] == DEFAULT_HASHSIZE, table
             conn.execute("DROP TABLE temp.v_temp_chk")
             conn.execute("DROP TABLE temp.chk")
         conn.rollback()
