@@ -241,3 +241,37 @@ def test_collector_settings_are_restored_after_a_pass_even_a_failing_one() -> No
     with pytest.raises(RuntimeError), quiet_collector():
         raise RuntimeError("boom")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_rows_in_later_chunks_see_what_earlier_chunks_did(db: Database, tmp_path: Path) -> None:
+    """Lookups of a chunk may run while the previous chunk is still being written (on SQLite through a
+    second connection that sees the data as before the import): what earlier chunks added or changed
+    must still be recognised."""
+    from .import_files import add_enterprises, make_departments
+
+    head = make_user(db, Role.SECTION_HEAD)
+    ids = add_enterprises(db, [(code(90001), "甲有限公司")], reg_nos={"甲有限公司": "610131100012345"})
+    header = ["统一社会信用代码", "注册号", "企业名称"]
+    rows: list[list[object]] = [header, [code(90001), "", "甲有限公司（新名）"]]  # row 2: updates 甲
+    rows += [[code(i), "", f"企业{i}"] for i in range(1, 4500)]  # rows 3 …: new, three chunks
+    rows.append([code(5), "", "又是企业5"])  # the USCC of row 7, inserted two chunks earlier
+    rows.append(["", "610131100012345", "甲有限公司（注册号）"])  # 甲 again, now by its 注册号
+    result = ImportService(db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
+    assert (result.inserted, result.updated, result.rejected) == (4499, 1, 2)
+    messages = {p.row: p.message for p in result.problems if p.severity == "error"}
+    assert "与第 7 行重复" in messages[4502]
+    assert "与第 2 行是同一市场主体" in messages[4503]
+    with db.session() as s:
+        assert s.get(m.Enterprise, ids["甲有限公司"]).name == "甲有限公司（新名）"  # type: ignore[union-attr]
+        assert s.scalar(select(m.Enterprise.name).where(m.Enterprise.uscc == code(5))) == "企业5"
+
+    # Records: the same listing twice, far apart in one file.
+    deps = make_departments(db)
+    header = ["统一社会信用代码", "企业名称", "列入原因", "列入日期"]
+    recs: list[list[object]] = [header]
+    recs += [[code(i), f"企业{i}", "未按规定报送年度报告", "2023-07-01"] for i in range(1, 4200)]
+    recs.append([code(3), "企业3", "未按规定报送年度报告", "2023-07-01"])
+    r = ImportService(db, head).run(write_csv(tmp_path / "a.csv", recs), "abnormal", deps["SJJ"])
+    assert (r.inserted, r.rejected) == (4199, 1)
+    [dup] = [p for p in r.problems if p.severity == "error"]
+    assert dup.row == 4201 and "与第 4 行重复" in dup.message

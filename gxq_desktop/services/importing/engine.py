@@ -352,6 +352,16 @@ class JobContext:
     accept_warnings: bool
     now: dt.datetime = field(default_factory=utcnow)
     for_update: bool = False
+    # SQLite import: a second connection for the chunk lookups, so that they run while the writer
+    # thread inserts the previous chunk. It sees the database as it was when the import began (the
+    # import holds the write lock, so nobody else commits meanwhile); rows this import added or
+    # changed earlier are recognised by the handlers' own duplicate tracking, never by a lookup.
+    lookup_session: Session | None = None
+
+    @property
+    def reads(self) -> Session:
+        """The session for lookups that may run while the writer thread works."""
+        return self.lookup_session if self.lookup_session is not None else self.session
 
 
 class ImportJob:
@@ -460,8 +470,11 @@ class ImportJob:
                 if self.progress is not None:
                     self.progress.check()
                 # The writer thread may still be inserting the previous chunk (overlapping the parsing
-                # of this one); the connection is used by one thread at a time, so wait for it here.
-                self.writer.drain()
+                # of this one); the connection is used by one thread at a time, so wait for it here —
+                # unless the handler's lookups go through the separate lookup connection (they then
+                # overlap the insert too, and the handler waits before its own writes).
+                if not (handler.concurrent_resolve and self.ctx.lookup_session is not None):
+                    self.writer.drain()
                 handler.resolve(chunk)
                 accepted: list[Row] = []
                 for row in chunk:

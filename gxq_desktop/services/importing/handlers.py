@@ -36,6 +36,9 @@ class Handler:
     """Resolves a chunk of parsed rows against the database, and writes the accepted ones."""
 
     entity_type = ""
+    # resolve() reads only through ctx.reads and write() drains the writer before its Session work:
+    # the engine may then resolve a chunk while the writer thread still inserts the previous one.
+    concurrent_resolve = False
 
     def __init__(self, job: ImportJob, labels: Mapping[str, str]) -> None:
         self.job = job
@@ -167,7 +170,7 @@ class EnterpriseLookup:
         by_uscc: dict[str, dict[str, Any]] = {}
         by_reg: dict[str, list[dict[str, Any]]] = {}
         cols = [t.c[c] for c in self.cols]
-        s = self.h.ctx.session
+        s = self.h.ctx.reads
         if usccs:
             for rec in s.execute(self.h._maybe_lock(select(*cols).where(t.c.uscc.in_(usccs)))).mappings():
                 by_uscc[rec["uscc"]] = dict(rec)
@@ -245,6 +248,7 @@ INDEX_EVERY = 20_000  # enterprises inserted between two fills of the search tab
 
 
 class EnterpriseHandler(Handler):
+    concurrent_resolve = True
     entity_type = "Enterprise"
 
     def __init__(self, job: ImportJob, labels: Mapping[str, str]) -> None:
@@ -341,25 +345,36 @@ class EnterpriseHandler(Handler):
             self._prepare_update(row, ex, changes)
 
     def write(self, rows: list[Row]) -> None:
-        # Session work first; the inserts then go to the writer thread, which from then on is the
-        # only user of the connection until the engine drains it before the next chunk's lookups.
-        self._write_updates(rows)
+        # Pure Python first (it overlaps the writer thread's work on the previous chunk), then wait for
+        # the writer, do the Session work, and hand the inserts to the writer thread, which from then
+        # on is the only user of the connection until the next write() (or the engine) drains it.
         inserts = [self._insert_values(r) for r in rows if r.action == INSERT]
+        ready = self._prepare(inserts) if inserts and self._bulk is not None else None
+        self.job.writer.drain()
+        self._write_updates(rows)
         if inserts:
             if self._bulk is None:
                 self._indexer.begin()
                 self._deferred.defer_if_worth_it(self._expected_rows(len(inserts)))
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
                 self._index_sql = self._indexer.index_statements()
-            # Everything in Python happens here, on the parsing thread; the writer thread only runs SQL.
-            chars: list[tuple[str | None, ...]] | None = None
-            if self._indexer.char_rows:
-                n, f, r = (self._pos[c] for c in CHAR_COLUMNS)
-                chars = [(spaced(v[n]), spaced(v[f]), spaced(v[r])) for v in inserts]
+            prepared, chars = ready or self._prepare(inserts)
             if self._bulk.threaded:
-                self.job.writer.submit(self._insert_chunk, self._bulk.prepare(inserts), chars)
+                self.job.writer.submit(self._insert_chunk, prepared, chars)
             else:
-                self._insert_chunk(self._bulk.prepare(inserts), chars)
+                self._insert_chunk(prepared, chars)
+
+    def _prepare(
+        self, inserts: list[list[Any]]
+    ) -> tuple[Sequence[Sequence[Any]], list[tuple[str | None, ...]] | None]:
+        """The chunk's rows as DBAPI values and, when the indexer leaves that table to us, the texts
+        of the one-character search table (all the Python work, done on the parsing thread)."""
+        assert self._bulk is not None
+        chars: list[tuple[str | None, ...]] | None = None
+        if self._indexer.char_rows:
+            n, f, r = (self._pos[c] for c in CHAR_COLUMNS)
+            chars = [(spaced(v[n]), spaced(v[f]), spaced(v[r])) for v in inserts]
+        return self._bulk.prepare(inserts), chars
 
     def _insert_chunk(
         self, inserts: Sequence[Sequence[Any]], chars: list[tuple[str | None, ...]] | None
@@ -520,6 +535,8 @@ def _section_for(code: str) -> str | None:
 class RecordHandler(Handler):
     """Records about an enterprise (经营异常名录, 行政处罚 …), matched by their natural key."""
 
+    concurrent_resolve = True
+
     def __init__(self, job: ImportJob, labels: Mapping[str, str]) -> None:
         super().__init__(job, labels)
         self.lookup = EnterpriseLookup(self)
@@ -586,7 +603,7 @@ class RecordHandler(Handler):
         if "kind" in self.defaults:
             stmt = stmt.where(t.c.kind == self.defaults["kind"])
         found: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for rec in self.ctx.session.execute(self._maybe_lock(stmt)).mappings():
+        for rec in self.ctx.reads.execute(self._maybe_lock(stmt)).mappings():
             d = dict(rec)
             found.setdefault(self._key(d["enterprise_id"], d), d)
         return found
@@ -603,12 +620,14 @@ class RecordHandler(Handler):
             d["department_id"] = self.ctx.department_id
             d.update(audit)
             inserts.append([d.get(c) for c in self.insert_cols])
+        prepared = self._bulk.prepare(inserts) if inserts and self._bulk is not None else None
+        self.job.writer.drain()  # the connection is ours again
         self._write_updates(rows)  # Session work before handing the inserts to the writer thread
         if inserts:
             if self._bulk is None:
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
             if self._bulk.threaded:
-                self.job.writer.submit(self._bulk.insert_prepared, self._bulk.prepare(inserts))
+                self.job.writer.submit(self._bulk.insert_prepared, prepared or self._bulk.prepare(inserts))
             else:
                 self._bulk.insert(inserts)
 

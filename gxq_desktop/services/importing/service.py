@@ -519,6 +519,10 @@ class ImportService(Service):
                 )
                 s.add(batch)
                 s.flush()
+                # SQLite: lookups on a second connection (see JobContext.lookup_session). The import
+                # already holds the write lock (the batch row above), so that connection sees exactly
+                # the data as it was before this import.
+                lookups = self.db.session() if self.db.is_sqlite else None
                 ctx = JobContext(
                     s,
                     True,
@@ -527,6 +531,7 @@ class ImportService(Service):
                     department_id,
                     options.accept_check_digit,
                     for_update=not self.db.is_sqlite,
+                    lookup_session=lookups,
                 )
                 job = ImportJob(
                     reader,
@@ -538,7 +543,11 @@ class ImportService(Service):
                     progress=task,
                     rejected_path=Path(options.rejected_path) if options.rejected_path else None,
                 )
-                outcome = job.run()
+                try:
+                    outcome = job.run()
+                finally:
+                    if lookups is not None:
+                        lookups.close()  # before the commit: no reader holds the old snapshot then
                 if outcome.missing_required:
                     raise ValidationError(
                         "文件缺少必需的列："
