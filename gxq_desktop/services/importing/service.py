@@ -519,10 +519,10 @@ class ImportService(Service):
                 )
                 s.add(batch)
                 s.flush()
-                # SQLite: lookups on a second connection (see JobContext.lookup_session). The import
-                # already holds the write lock (the batch row above), so that connection sees exactly
-                # the data as it was before this import.
-                lookups = self.db.session() if self.db.is_sqlite else None
+                # SQLite file: lookups on a second connection (see JobContext.lookup_session). The
+                # import already holds the write lock (the batch row above), so that connection sees
+                # exactly the data as it was before this import. (":memory:" has one connection.)
+                lookups = self.db.session() if self.db.sqlite_path is not None else None  # not :memory:
                 ctx = JobContext(
                     s,
                     True,
