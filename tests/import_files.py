@@ -17,6 +17,7 @@ from sqlalchemy import select
 from gxq_desktop.db.engine import Database
 from gxq_desktop.db.models import Department, Enterprise
 from gxq_desktop.domain.uscc import make_uscc
+from gxq_desktop.errors import CancelledError
 
 ENTERPRISE_HEADER = ["统一社会信用代码", "企业名称", "法定代表人", "注册资本（万元）", "成立日期", "登记状态"]
 
@@ -196,3 +197,18 @@ def table_snapshot(db: Database, *tables: Any) -> dict[str, list[tuple[Any, ...]
                 tuple(r) for r in s.execute(select(table).order_by(*table.primary_key.columns))
             ]
     return out
+
+
+class CancelAfter:
+    """An import's progress that cancels at the check after ``chunks`` chunks."""
+
+    def __init__(self, chunks: int) -> None:
+        self.left = chunks
+
+    def check(self) -> None:
+        if self.left == 0:
+            raise CancelledError()
+        self.left -= 1
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -20,7 +21,7 @@ from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_m
 from gxq_desktop.services.importing.search_sync import DEFAULT_HASHSIZE, spaced
 
 from .conftest import make_user
-from .import_files import code, write_csv
+from .import_files import CancelAfter, add_enterprises, code, make_departments, write_csv
 
 ODD_TEXTS = [
     None,
@@ -77,7 +78,7 @@ def test_search_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
     monkeypatch.setattr(handlers, "INDEX_EVERY", index_every)  # 1000: filled several times on the way
     # Names and representatives have length limits and no control characters; former names may be long.
     texts = [t or "" for t in ODD_TEXTS if t is None or (len(t) < 40 and t.isprintable())]
-    rows: list[list[object]] = [["统一社会信用代码", "企业名称", "法定代表人", "曾用名", "住所", "经营范围"]]
+    rows: list[list[Any]] = [["统一社会信用代码", "企业名称", "法定代表人", "曾用名", "住所", "经营范围"]]
     for i in range(1, 4600):  # three chunks, several statements each
         t = texts[i % len(texts)]
         rows.append(
@@ -127,9 +128,7 @@ def test_multi_row_insert_respects_a_small_parameter_limit(
         dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # 3 rows per statement
 
     sqlite_db.engine.dispose()
-    rows: list[list[object]] = [["统一社会信用代码", "企业名称"]] + [
-        [code(i), f"企业{i}"] for i in range(1, 51)
-    ]
+    rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [[code(i), f"企业{i}"] for i in range(1, 51)]
     result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
     assert result.inserted == 50
     with sqlite_db.session() as s:
@@ -149,19 +148,6 @@ def test_sqlite_insert_many_keeps_order_and_values() -> None:
     assert conn.execute("SELECT id, a, b FROM t ORDER BY id").fetchall() == [
         (i, a, b) for i, (a, b) in enumerate(rows, start=1)
     ]
-
-
-class _CancelAfter:
-    def __init__(self, chunks: int) -> None:
-        self.left = chunks
-
-    def check(self) -> None:
-        if self.left == 0:
-            raise CancelledError()
-        self.left -= 1
-
-    def report(self, done: int, total: int = 0, text: str = "") -> None:
-        pass
 
 
 def _schema(db: Database) -> list[tuple[str, str]]:
@@ -186,7 +172,7 @@ def test_large_load_defers_secondary_indexes_and_builds_them_again(
 
     monkeypatch.setattr(DeferredIndexes, "defer_if_worth_it", spy)
     before = _schema(sqlite_db)
-    rows: list[list[object]] = [["统一社会信用代码", "注册号", "企业名称", "法定代表人"]]
+    rows: list[list[Any]] = [["统一社会信用代码", "注册号", "企业名称", "法定代表人"]]
     rows += [[code(i), "", f"西安第{i}号商贸有限公司", "李四"] for i in range(1, 4001)]
     rows.append(["", "610131100012345", "注册号个体户", "王五"])
     result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
@@ -214,12 +200,12 @@ def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
 ) -> None:
     monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
     before = _schema(sqlite_db)
-    rows: list[list[object]] = [["统一社会信用代码", "企业名称"]] + [
+    rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [
         [code(i), f"企业{i}"] for i in range(1, 6001)
     ]
     with pytest.raises(CancelledError):
         ImportService(sqlite_db, head).run(
-            write_csv(tmp_path / "e.csv", rows), "enterprise", task=_CancelAfter(2)
+            write_csv(tmp_path / "e.csv", rows), "enterprise", task=CancelAfter(2)
         )
     assert _schema(sqlite_db) == before
     with sqlite_db.session() as s:
@@ -247,12 +233,11 @@ def test_rows_in_later_chunks_see_what_earlier_chunks_did(db: Database, tmp_path
     """Lookups of a chunk may run while the previous chunk is still being written (on SQLite through a
     second connection that sees the data as before the import): what earlier chunks added or changed
     must still be recognised."""
-    from .import_files import add_enterprises, make_departments
 
     head = make_user(db, Role.SECTION_HEAD)
     ids = add_enterprises(db, [(code(90001), "甲有限公司")], reg_nos={"甲有限公司": "610131100012345"})
     header = ["统一社会信用代码", "注册号", "企业名称"]
-    rows: list[list[object]] = [header, [code(90001), "", "甲有限公司（新名）"]]  # row 2: updates 甲
+    rows: list[list[Any]] = [header, [code(90001), "", "甲有限公司（新名）"]]  # row 2: updates 甲
     rows += [[code(i), "", f"企业{i}"] for i in range(1, 4500)]  # rows 3 …: new, three chunks
     rows.append([code(5), "", "又是企业5"])  # the USCC of row 7, inserted two chunks earlier
     rows.append(["", "610131100012345", "甲有限公司（注册号）"])  # 甲 again, now by its 注册号
@@ -268,7 +253,7 @@ def test_rows_in_later_chunks_see_what_earlier_chunks_did(db: Database, tmp_path
     # Records: the same listing twice, far apart in one file.
     deps = make_departments(db)
     header = ["统一社会信用代码", "企业名称", "列入原因", "列入日期"]
-    recs: list[list[object]] = [header]
+    recs: list[list[Any]] = [header]
     recs += [[code(i), f"企业{i}", "未按规定报送年度报告", "2023-07-01"] for i in range(1, 4200)]
     recs.append([code(3), "企业3", "未按规定报送年度报告", "2023-07-01"])
     r = ImportService(db, head).run(write_csv(tmp_path / "a.csv", recs), "abnormal", deps["SJJ"])

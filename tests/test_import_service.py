@@ -29,6 +29,7 @@ from gxq_desktop.services.importing import (
 from .conftest import make_user
 from .import_files import (
     ENTERPRISE_HEADER,
+    CancelAfter,
     add_enterprises,
     bad_check_digit,
     code,
@@ -831,19 +832,6 @@ def test_dates_as_text_and_full_width_values(db: Database, clerk: Actor, tmp_pat
     )
 
 
-class _CancelAfter:
-    def __init__(self, chunks: int) -> None:
-        self.left = chunks
-
-    def check(self) -> None:
-        if self.left == 0:
-            raise CancelledError()
-        self.left -= 1
-
-    def report(self, done: int, total: int = 0, text: str = "") -> None:
-        pass
-
-
 def test_cancel_leaves_the_database_exactly_as_before(db: Database, clerk: Actor, tmp_path: Path) -> None:
     add_enterprises(db, [(code(1), "旧名称有限公司")])
     rows = [["统一社会信用代码", "企业名称"], [code(1), "新名称有限公司"]] + [
@@ -852,7 +840,7 @@ def test_cancel_leaves_the_database_exactly_as_before(db: Database, clerk: Actor
     f = write_csv(tmp_path / "big.csv", rows)
     before = table_snapshot(db, *ALL_TABLES)
     with pytest.raises(CancelledError):
-        ImportService(db, clerk).run(f, "enterprise", task=_CancelAfter(2))  # after 4,000 rows were written
+        ImportService(db, clerk).run(f, "enterprise", task=CancelAfter(2))  # after 4,000 rows were written
     assert table_snapshot(db, *ALL_TABLES) == before
 
 
