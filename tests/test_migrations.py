@@ -108,3 +108,39 @@ def test_sqlite_connection_settings(sqlite_db: Database) -> None:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+
+
+def test_0004_rebuilds_an_older_search_index_without_column_sizes(tmp_path: Path) -> None:
+    from gxq_desktop.db import search_index
+    from gxq_desktop.services.context import command_line_actor
+    from gxq_desktop.services.search import SearchQuery, SearchService
+
+    db = Database(f"sqlite:///{tmp_path / 'office.sqlite3'}")
+    migrate.upgrade(db)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO enterprises (uscc, name, subject_category, status, is_small_micro, version, "
+                "created_at, updated_at) VALUES ('91610131MA6TXXXX1A', '西安秦岭数据有限公司', '企业', "
+                "'存续', 0, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        # Pretend an older release built the index: the same tables, with per-row column sizes.
+        for table in search_index.FTS_TABLES:
+            sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
+            ).scalar_one()
+            conn.execute(text(f"DROP TABLE {table}"))
+            conn.execute(text(sql.replace(", columnsize=0", "")))
+        for stmt in search_index.sqlite_populate():
+            conn.execute(text(stmt))
+        assert not search_index.sqlite_has_current_layout(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = '0003_search_speed'"))
+    migrate.upgrade(db, backup_dir=tmp_path / "backups")
+    with db.engine.connect() as conn:
+        assert search_index.sqlite_has_current_layout(conn)
+        docsize = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'enterprise_fts_%_docsize'"
+        assert conn.execute(text(docsize)).scalar() == 0  # the column-size tables are gone
+    search = SearchService(db, command_line_actor())
+    for query in ("秦岭", "秦岭数据", "MA6TXXXX"):  # 2 characters, 4 characters, part of the code
+        assert [e.name for e in search.search(SearchQuery(query)).rows] == ["西安秦岭数据有限公司"], query

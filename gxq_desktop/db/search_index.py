@@ -56,10 +56,15 @@ def _codes(p: str) -> str:
     return f"coalesce({p}.uscc, '') || ' ' || coalesce({p}.reg_no, '') || ' ' || coalesce({p}.org_code, '')"
 
 
+# No per-row column sizes (FTS5's %_docsize table): they serve only bm25 ranking, which the search does
+# not use (it ranks by its own rules), and writing them cost about 8 % of a large import
+# (migration 0004_fts_no_sizes rebuilds older indexes this way).
+_NO_SIZES = "columnsize=0"
+
 # table → (tokenizer options, [(fts column, SQL expression over row alias "{p}")])
 _SQLITE_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "enterprise_fts_tri": (
-        "tokenize='trigram', detail='full'",
+        f"tokenize='trigram', detail='full', {_NO_SIZES}",
         [
             ("name", "{p}.name"),
             ("former_names", "{p}.former_names"),
@@ -68,17 +73,23 @@ _SQLITE_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ],
     ),
     "enterprise_fts_chr": (
-        "tokenize='unicode61', detail='full'",
+        f"tokenize='unicode61', detail='full', {_NO_SIZES}",
         [
             ("name", _chars("{p}.name")),
             ("former_names", _chars("{p}.former_names")),
             ("legal_rep", _chars("{p}.legal_rep")),
         ],
     ),
-    "enterprise_fts_addr": ("tokenize='trigram', detail='none'", [("address", "{p}.address")]),
-    "enterprise_fts_scope": ("tokenize='trigram', detail='none'", [("business_scope", "{p}.business_scope")]),
-    "enterprise_fts_pinyin": ("tokenize='trigram', detail='none'", [("name_pinyin", "{p}.name_pinyin")]),
-    "enterprise_fts_code": ("tokenize='trigram', detail='none'", [("codes", _codes("{p}"))]),
+    "enterprise_fts_addr": (f"tokenize='trigram', detail='none', {_NO_SIZES}", [("address", "{p}.address")]),
+    "enterprise_fts_scope": (
+        f"tokenize='trigram', detail='none', {_NO_SIZES}",
+        [("business_scope", "{p}.business_scope")],
+    ),
+    "enterprise_fts_pinyin": (
+        f"tokenize='trigram', detail='none', {_NO_SIZES}",
+        [("name_pinyin", "{p}.name_pinyin")],
+    ),
+    "enterprise_fts_code": (f"tokenize='trigram', detail='none', {_NO_SIZES}", [("codes", _codes("{p}"))]),
 }
 
 # Source columns whose change must re-index each table (for the UPDATE triggers).
@@ -167,6 +178,15 @@ def sqlite_populate() -> list[str]:
         names, values = _fts_values(table, "e")
         stmts.append(f"INSERT INTO {table} (rowid, {names}) SELECT e.id, {values} FROM enterprises e")
     return stmts
+
+
+def sqlite_has_current_layout(conn: Connection) -> bool:
+    """Whether every FTS table exists with today's options (else :func:`create` brings it up to date)."""
+    rows = conn.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE 'enterprise_fts_%'")
+    ).all()
+    found: dict[str, str] = {str(name): str(sql) for name, sql in rows}
+    return all(t in found and _NO_SIZES in found[t] for t in _SQLITE_TABLES)
 
 
 def sqlite_drop() -> list[str]:
