@@ -171,14 +171,7 @@ def load_postgres(src: Database, pg_url: str) -> tuple[Database, float, float]:
 
 def rebuild_postgres(pg: Database) -> float:
     """Drop and build the search index of an already loaded PostgreSQL database; returns seconds."""
-    migrate.upgrade(pg)
-    with pg.engine.begin() as conn:
-        search_index.drop(conn)
-    started = time.perf_counter()
-    with pg.engine.begin() as conn:
-        search_index.create(conn)
-    optimize_search_index(pg)
-    seconds = time.perf_counter() - started
+    seconds = rebuild_index(pg)
     with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     return seconds

@@ -42,7 +42,7 @@ ODD_TEXTS = [
 
 def _sql_spaced(conn: sqlite3.Connection, value: str | None) -> str | None:
     # The exact expression the index's triggers and populate statements use.
-    expr = search_index._chars(":v")
+    expr = search_index.chars_sql(":v")
     result = conn.execute(f"SELECT {expr}", {"v": value}).fetchone()[0]
     return None if result is None else str(result)
 

@@ -47,7 +47,7 @@ FTS_TABLES = (
 )
 
 
-def _chars(col: str) -> str:
+def chars_sql(col: str) -> str:
     """SQL giving ``col`` with a space between characters ("秦岭" → "秦 岭"), NULL for NULL."""
     return f"(SELECT group_concat(substr({col}, i, 1), ' ') FROM gxq_numbers WHERE i <= length({col}))"
 
@@ -75,9 +75,9 @@ _SQLITE_TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "enterprise_fts_chr": (
         f"tokenize='unicode61', detail='full', {_NO_SIZES}",
         [
-            ("name", _chars("{p}.name")),
-            ("former_names", _chars("{p}.former_names")),
-            ("legal_rep", _chars("{p}.legal_rep")),
+            ("name", chars_sql("{p}.name")),
+            ("former_names", chars_sql("{p}.former_names")),
+            ("legal_rep", chars_sql("{p}.legal_rep")),
         ],
     ),
     "enterprise_fts_addr": (f"tokenize='trigram', detail='none', {_NO_SIZES}", [("address", "{p}.address")]),

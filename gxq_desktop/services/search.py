@@ -945,13 +945,7 @@ class SearchService(Service):
             if exact_ids:
                 shown = _Cand(_Sql(f"e.id IN ({_ids_sql(exact_ids)})"), False)
                 taken = self._count_where(s, shown, seg.match, slack + 1)
-            n = est - taken
-            if n > COUNT_CAP:
-                return _Decision(big, (), None)
-            if n <= sort_limit:
-                ids = self._materialise(s, cand, where, order)
-                return _Decision("ids", ids, len(ids))
-            return _Decision(big, (), n)
+            return self._by_count(s, est - taken, cand, where, order, sort_limit, big)
         # Otherwise judge from the candidates themselves, read in their index's order.
         assert cand is not None
         sub = (
@@ -1122,6 +1116,13 @@ class SearchService(Service):
                 n = int(s.execute(text(sql), cond.dict).scalar_one())
             else:
                 n = self._count_where(s, cand, where, COUNT_CAP + 1)
+        return self._by_count(s, n, cand, where, order, sort_limit, big)
+
+    def _by_count(
+        self, s: Session, n: int, cand: _Cand | None, where: _Sql, order: str, sort_limit: int, big: str
+    ) -> _Decision:
+        """From an exact count ``n`` of the matches: more than COUNT_CAP, few enough to sort (then the
+        ids are read), or walked in index order with that count."""
         if n > COUNT_CAP:
             return _Decision(big, (), None)
         if n <= sort_limit:

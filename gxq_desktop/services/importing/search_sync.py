@@ -18,10 +18,10 @@ with the rows' ids.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from gxq_desktop.db import search_index
 
 INSERT_TRIGGER = "enterprise_fts_ai"
 DEFAULT_HASHSIZE = 1024 * 1024  # FTS5's own default
@@ -32,14 +32,6 @@ DELETE_TRIGGER = "enterprise_fts_ad"
 _POPULATE_TAIL = "FROM enterprises e"
 
 
-def _module() -> Any:
-    try:
-        from gxq_desktop.db import search_index
-    except ImportError:  # pragma: no cover - the index arrived with migration 0002
-        return None
-    return search_index
-
-
 def _trigger_sql(s: Session, name: str) -> str | None:
     sql = s.execute(
         text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"), {"n": name}
@@ -48,28 +40,19 @@ def _trigger_sql(s: Session, name: str) -> str | None:
 
 
 def _populate_statements() -> list[str] | None:
-    mod = _module()
-    if mod is None or not hasattr(mod, "sqlite_populate"):
-        return None
-    stmts = [str(x) for x in mod.sqlite_populate()]
+    stmts = search_index.sqlite_populate()
     if not stmts or not all(st.rstrip().endswith(_POPULATE_TAIL) for st in stmts):
         return None  # the index changed shape: keep its triggers rather than guess
     return stmts
 
 
-def _char_statement(mod: Any) -> str | None:
-    """The populate statement of the one-character table, when it has exactly the shape :func:`spaced`
-    reproduces (otherwise the table is filled by its SQL like the others)."""
-    chars = getattr(mod, "_chars", None)
-    if chars is None or getattr(mod, "INDEXED_CHARS", None) != INDEXED_CHARS:
-        return None
-    values = ", ".join(chars(f"e.{c}") for c in CHAR_COLUMNS)
+def _char_statement() -> str:
+    """The populate statement of the one-character table in the shape :func:`spaced` reproduces (when
+    the index's own statement differs, that table is filled by its SQL like the others)."""
+    values = ", ".join(search_index.chars_sql(f"e.{c}") for c in CHAR_COLUMNS)
     return (
         f"INSERT INTO {CHAR_TABLE} (rowid, {', '.join(CHAR_COLUMNS)}) SELECT e.id, {values} {_POPULATE_TAIL}"
     )
-
-
-INDEXED_CHARS = 1000  # as in db.search_index (checked above: otherwise the SQL path is kept)
 
 
 def spaced(text: str | None) -> str | None:
@@ -82,7 +65,7 @@ def spaced(text: str | None) -> str | None:
         text = text[: text.index("\0")]
         if not text:
             return None
-    return " ".join(text[:INDEXED_CHARS])
+    return " ".join(text[: search_index.INDEXED_CHARS])
 
 
 class BulkIndexer:
@@ -108,9 +91,8 @@ class BulkIndexer:
         s.execute(text(f"DROP TRIGGER {INSERT_TRIGGER}"))
         self.active = True
         self._raise_hashsize()
-        mod = _module()
-        char_stmt = _char_statement(mod) if mod is not None else None
-        if char_stmt is not None and char_stmt in self._stmts:
+        char_stmt = _char_statement()
+        if char_stmt in self._stmts:
             self._stmts = [st for st in self._stmts if st != char_stmt]
             self._char_stmt = char_stmt
             self.char_rows = True
