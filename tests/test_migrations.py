@@ -144,3 +144,44 @@ def test_0004_rebuilds_an_older_search_index_without_column_sizes(tmp_path: Path
     search = SearchService(db, command_line_actor())
     for query in ("秦岭", "秦岭数据", "MA6TXXXX"):  # 2 characters, 4 characters, part of the code
         assert [e.name for e in search.search(SearchQuery(query)).rows] == ["西安秦岭数据有限公司"], query
+
+
+def test_0005_adds_filter_keys_to_an_existing_search_index(tmp_path: Path) -> None:
+    from gxq_desktop.db import search_index
+    from gxq_desktop.services.context import command_line_actor
+    from gxq_desktop.services.search import SearchFilters, SearchQuery, SearchService
+
+    db = Database(f"sqlite:///{tmp_path / 'office.sqlite3'}")
+    migrate.upgrade(db)
+    with db.engine.begin() as conn:
+        # Pretend a release before 0005 built the index: no filter keys, no sort index.
+        for stmt in search_index.filter_keys_drop():
+            conn.execute(text(stmt))
+        assert not search_index.has_filter_keys(conn)
+        conn.execute(
+            text(
+                "INSERT INTO enterprises (id, name, subject_category, status, is_small_micro, version, "
+                "created_at, updated_at) VALUES (7, '西安秦岭数据有限公司', '企业', '吊销', 1, 1, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00'), (8, '西安终南数据有限公司', '企业', '存续', 1, 1, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO abnormal_listings (enterprise_id, list_reason, listed_on, version, created_at, "
+                "updated_at) VALUES (7, '未按规定报送年度报告', '2025-01-01', 1, '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004_fts_no_sizes'"))
+    migrate.upgrade(db, backup_dir=tmp_path / "backups")
+    with db.engine.connect() as conn:
+        assert search_index.has_filter_keys(conn)
+        rows = conn.execute(text(f"SELECT id, fkey FROM {search_index.FILTER_KEYS}")).tuples().all()
+    keys: dict[int, int] = {int(i): int(k) for i, k in rows}
+    assert set(keys) == {7, 8} and keys[7] & 1 and not keys[8] & 1  # 经营异常 of the one listed
+    search = SearchService(db, command_line_actor())
+    page = search.search(SearchQuery("", SearchFilters(small_micro=True, abnormal=True)))
+    assert [e.name for e in page.rows] == ["西安秦岭数据有限公司"]
+    page = search.search(SearchQuery("", SearchFilters(small_micro=True, statuses=("存续",))))
+    assert [e.name for e in page.rows] == ["西安终南数据有限公司"]

@@ -26,6 +26,10 @@ name, former names and legal representative (for 1–2 character queries, where 
 as FTS5's trigrams) and trigrams of address, scope, pinyin and codes. Expression indexes are
 maintained by PostgreSQL itself: no trigger, no extension, no superuser.
 
+SQLite also gets *filter keys* for searches with filters only (see "SQLite filter keys" below): a
+thin side table with each enterprise's filter values packed into one integer, kept exact by triggers on
+``enterprises`` and the record tables the flags come from.
+
 PostgreSQL also gets b-tree indexes for keyset paging in name and date order, for the last four
 characters of the USCC and (value, id) indexes of the filter columns; both get partial indexes for the
 flag filters (records still in force).
@@ -135,6 +139,199 @@ def sqlite_index_ddl() -> list[str]:
     return [f"CREATE INDEX IF NOT EXISTS {n} ON enterprises {cols}" for n, cols in SQLITE_INDEXES.items()]
 
 
+# --------------------------------------------------------------------------- SQLite filter keys
+
+# SQLite (migration 0005_filter_keys): a search with filters only and several of them must find the few
+# enterprises two big sets share (个体工商户 and 小微企业, 经营异常 and 持有许可 …). Checking one set's
+# ids one by one against the others costs a seek per id — a quarter of a second for 400,000 ids. So each
+# enterprise's filter values are packed into one integer key, kept in a thin side table by triggers:
+#
+#     enterprise_filter_keys    id (= enterprises.id), fkey, established_on, license_until
+#                               index (fkey, established_on, license_until)
+#     enterprise_filter_groups  every fkey that ever occurred (a few thousand; never shrinks)
+#
+# A search lists the groups whose key satisfies the filters (a scan of a few thousand integers) and
+# reads exactly the matching enterprises from the index, one range per group (with the registration
+# date as the range and the licence date checked on the index entry): the work is proportional to the
+# matches, not to the sets. The triggers sit on ``enterprises`` and on every record table a flag comes
+# from, so every writer (the ORM, the import's multi-row inserts, its undo, deletes, an administrator's
+# SQL) keeps the keys exact; they are exact, not candidates, because counts rest on them.
+# Codes are stored: never reorder these tuples, only append (a code's field has room for more values).
+
+FILTER_KEYS = "enterprise_filter_keys"
+FILTER_GROUPS = "enterprise_filter_groups"
+FILTER_KEYS_INDEX = "ix_enterprise_filter_keys"
+# The matches of such a search (up to 10,000) are shown sorted by name or date: this narrow index keyed
+# by id gives both without reading the wide rows.
+SORT_INDEX = "ix_enterprises_search_id_name"
+NO_END = "9999-12-31"  # license_until of a licence without an end date
+
+# key field → (column, shift, width in bits, values with codes 1, 2, …). NULL is 0; a value not listed
+# gets the field's highest code (it matches no filter value that is listed).
+KEY_FIELDS: dict[str, tuple[str, int, int, tuple[str, ...]]] = {
+    "category": ("subject_category", 8, 3, ("企业", "个体工商户", "农民专业合作社", "外国企业常驻代表机构")),
+    "status": ("status", 11, 3, ("存续", "吊销", "注销", "迁出", "撤销")),
+    "risk": ("risk_class", 14, 3, ("A", "B", "C", "D")),
+    "section": ("industry_section", 17, 5, tuple("ABCDEFGHIJKLMNOPQRST")),
+}
+SMALL_MICRO_BIT = 128
+
+# Flags from record tables: flag → (bit, table, condition over x: the record is in force).
+FLAG_RECORDS: dict[str, tuple[int, str, str]] = {
+    "abnormal": (1, "abnormal_listings", "x.removed_on IS NULL"),
+    "serious_violation": (2, "serious_violations", "x.removed_on IS NULL"),
+    "blacklist": (4, "list_entries", "x.kind = 'black' AND x.removed_on IS NULL"),
+    "redlist": (8, "list_entries", "x.kind = 'red' AND x.removed_on IS NULL"),
+    "judgment_debtor": (16, "list_entries", "x.kind = 'judgment_debtor' AND x.removed_on IS NULL"),
+    "party_org": (32, "party_organizations", "1 = 1"),
+}
+# A licence with status 有效 (bit 64; whether it is still valid today is license_until >= today).
+LICENSE_BIT = 64
+LICENSE_COND = "x.status = '有效'"
+
+# Record table → the columns whose change can change its flags (for the UPDATE triggers).
+_RECORD_SOURCES: dict[str, tuple[str, ...]] = {
+    "abnormal_listings": ("enterprise_id", "removed_on"),
+    "serious_violations": ("enterprise_id", "removed_on"),
+    "list_entries": ("enterprise_id", "kind", "removed_on"),
+    "party_organizations": ("enterprise_id",),
+    "licenses": ("enterprise_id", "status", "valid_until"),
+}
+_KEY_SOURCES = ("id", *(col for col, _, _, _ in KEY_FIELDS.values()), "is_small_micro", "established_on")
+
+
+def key_code(field: str, value: str) -> int | None:
+    """The code of a filter value in its key field (None: not a listed value)."""
+    values = KEY_FIELDS[field][3]
+    return values.index(value) + 1 if value in values else None
+
+
+def _own_key(p: str) -> str:
+    """SQL for the part of the key from the enterprise's own columns (row alias ``p``)."""
+    parts = [f"(CASE WHEN {p}.is_small_micro = 1 THEN {SMALL_MICRO_BIT} ELSE 0 END)"]
+    for col, shift, width, values in KEY_FIELDS.values():
+        whens = " ".join(f"WHEN '{v}' THEN {i + 1}" for i, v in enumerate(values))
+        other = (1 << width) - 1
+        parts.append(
+            f"((CASE WHEN {p}.{col} IS NULL THEN 0 ELSE CASE {p}.{col} {whens} ELSE {other} END END) << {shift})"
+        )
+    return " | ".join(parts)
+
+
+def _flag_bits(eid: str, tables: tuple[str, ...] | None = None) -> str:
+    """SQL for the record bits of enterprise ``eid`` (only those from ``tables``, else all)."""
+    parts = [
+        f"(EXISTS (SELECT 1 FROM {table} x WHERE x.enterprise_id = {eid} AND {cond}) * {bit})"
+        for bit, table, cond in FLAG_RECORDS.values()
+        if tables is None or table in tables
+    ]
+    if tables is None or "licenses" in tables:
+        parts.append(
+            f"(EXISTS (SELECT 1 FROM licenses x WHERE x.enterprise_id = {eid} AND {LICENSE_COND}) * {LICENSE_BIT})"
+        )
+    return " | ".join(parts)
+
+
+def _table_mask(table: str) -> int:
+    bits = [bit for bit, t, _ in FLAG_RECORDS.values() if t == table]
+    return sum(bits) + (LICENSE_BIT if table == "licenses" else 0)
+
+
+def _license_until(eid: str) -> str:
+    return (
+        f"(SELECT max(coalesce(x.valid_until, '{NO_END}')) FROM licenses x "
+        f"WHERE x.enterprise_id = {eid} AND {LICENSE_COND})"
+    )
+
+
+def _key_row(p: str) -> str:
+    """INSERT of the key row of enterprise row ``p`` (and of its group)."""
+    return (
+        f"INSERT OR REPLACE INTO {FILTER_KEYS} (id, fkey, established_on, license_until) "
+        f"VALUES ({p}.id, {_own_key(p)} | {_flag_bits(f'{p}.id')}, {p}.established_on, {_license_until(f'{p}.id')}); "
+        f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT fkey FROM {FILTER_KEYS} WHERE id = {p}.id;"
+    )
+
+
+def _refresh(table: str, eid: str) -> str:
+    """Statements that recompute the bits of record table ``table`` for enterprise ``eid``."""
+    mask = _table_mask(table)
+    until = f", license_until = {_license_until(eid)}" if table == "licenses" else ""
+    return (
+        f"UPDATE {FILTER_KEYS} SET fkey = (fkey & ~{mask}) | {_flag_bits(eid, (table,))}{until} WHERE id = {eid}; "
+        f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT fkey FROM {FILTER_KEYS} WHERE id = {eid};"
+    )
+
+
+def filter_keys_ddl() -> list[str]:
+    """Tables, triggers and index of the filter keys (empty: fill them with :func:`filter_keys_populate`)."""
+    stmts = [
+        f"CREATE TABLE {FILTER_KEYS} (id INTEGER PRIMARY KEY, fkey INTEGER NOT NULL, "
+        "established_on DATE, license_until DATE)",
+        f"CREATE TABLE {FILTER_GROUPS} (fkey INTEGER PRIMARY KEY)",
+        f"CREATE TRIGGER {FILTER_KEYS}_ai AFTER INSERT ON enterprises BEGIN {_key_row('new')} END",
+        f"CREATE TRIGGER {FILTER_KEYS}_au AFTER UPDATE OF {', '.join(_KEY_SOURCES)} ON enterprises "
+        f"WHEN {' OR '.join(f'old.{c} IS NOT new.{c}' for c in _KEY_SOURCES)} "
+        f"BEGIN DELETE FROM {FILTER_KEYS} WHERE id = old.id; {_key_row('new')} END",
+        f"CREATE TRIGGER {FILTER_KEYS}_ad AFTER DELETE ON enterprises "
+        f"BEGIN DELETE FROM {FILTER_KEYS} WHERE id = old.id; END",
+    ]
+    for table, sources in _RECORD_SOURCES.items():
+        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in sources)
+        stmts += [
+            f"CREATE TRIGGER {table}_fkey_ai AFTER INSERT ON {table} BEGIN {_refresh(table, 'new.enterprise_id')} END",
+            f"CREATE TRIGGER {table}_fkey_ad AFTER DELETE ON {table} BEGIN {_refresh(table, 'old.enterprise_id')} END",
+            f"CREATE TRIGGER {table}_fkey_au AFTER UPDATE OF {', '.join(sources)} ON {table} WHEN {changed} "
+            f"BEGIN {_refresh(table, 'old.enterprise_id')} {_refresh(table, 'new.enterprise_id')} END",
+        ]
+    return stmts
+
+
+def filter_keys_populate() -> list[str]:
+    """Fill the (empty) filter keys from ``enterprises`` and the record tables; index them."""
+    stmts = [
+        f"INSERT INTO {FILTER_KEYS} (id, fkey, established_on) SELECT e.id, {_own_key('e')}, e.established_on "
+        "FROM enterprises e"
+    ]
+    # Set-based: each flag's holders from its (partial) index, rather than a few seeks per enterprise.
+    for bit, table, cond in FLAG_RECORDS.values():
+        stmts.append(
+            f"UPDATE {FILTER_KEYS} SET fkey = fkey | {bit} "
+            f"WHERE id IN (SELECT x.enterprise_id FROM {table} x WHERE {cond})"
+        )
+    stmts += [
+        f"UPDATE {FILTER_KEYS} SET fkey = fkey | {LICENSE_BIT}, license_until = u.until FROM "
+        f"(SELECT x.enterprise_id AS eid, max(coalesce(x.valid_until, '{NO_END}')) AS until FROM licenses x "
+        f"WHERE {LICENSE_COND} GROUP BY x.enterprise_id) AS u WHERE {FILTER_KEYS}.id = u.eid",
+        f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT DISTINCT fkey FROM {FILTER_KEYS}",
+        f"CREATE INDEX {FILTER_KEYS_INDEX} ON {FILTER_KEYS} (fkey, established_on, license_until)",
+        f"CREATE INDEX {SORT_INDEX} ON enterprises (id, name, established_on)",
+    ]
+    return stmts
+
+
+def filter_keys_drop() -> list[str]:
+    stmts = [f"DROP TRIGGER IF EXISTS {FILTER_KEYS}_{s}" for s in ("ai", "au", "ad")]
+    stmts += [f"DROP TRIGGER IF EXISTS {t}_fkey_{s}" for t in _RECORD_SOURCES for s in ("ai", "au", "ad")]
+    stmts += [f"DROP TABLE IF EXISTS {FILTER_KEYS}", f"DROP TABLE IF EXISTS {FILTER_GROUPS}"]
+    stmts += [f"DROP INDEX IF EXISTS {SORT_INDEX}"]
+    return stmts
+
+
+def create_filter_keys(conn: Connection) -> None:
+    """Create and fill the SQLite filter keys (again: whatever was there is dropped first)."""
+    for stmt in (*filter_keys_drop(), *filter_keys_ddl(), *filter_keys_populate()):
+        conn.execute(text(stmt))
+
+
+def has_filter_keys(conn: Connection) -> bool:
+    """Whether the filter keys, their index and the sort index exist (migration 0005_filter_keys)."""
+    names = (FILTER_KEYS, FILTER_KEYS_INDEX, FILTER_GROUPS, SORT_INDEX)
+    listed = ", ".join(f"'{n}'" for n in names)
+    found = conn.execute(text(f"SELECT count(*) FROM sqlite_master WHERE name IN ({listed})")).scalar_one()
+    return int(found) == len(names)
+
+
 def _fts_values(table: str, prefix: str) -> tuple[str, str]:
     cols = _SQLITE_TABLES[table][1]
     names = ", ".join(c for c, _ in cols)
@@ -168,6 +365,7 @@ def sqlite_ddl() -> list[str]:
     stmts.append(f"CREATE TRIGGER enterprise_fts_ad AFTER DELETE ON enterprises BEGIN {' '.join(dele)} END")
     stmts.extend(_COMMON_INDEXES)
     stmts.extend(sqlite_index_ddl())
+    stmts.extend(filter_keys_ddl())
     return stmts
 
 
@@ -196,6 +394,7 @@ def sqlite_drop() -> list[str]:
     stmts += ["DROP TABLE IF EXISTS gxq_numbers"]
     stmts += [f"DROP INDEX IF EXISTS {n}" for n in _COMMON_INDEX_NAMES]
     stmts += [f"DROP INDEX IF EXISTS {n}" for n in SQLITE_INDEXES]
+    stmts += filter_keys_drop()
     return stmts
 
 
@@ -295,7 +494,7 @@ def create(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         for stmt in sqlite_ddl():
             conn.execute(text(stmt))
-        for stmt in sqlite_populate():
+        for stmt in (*sqlite_populate(), *filter_keys_populate()):
             conn.execute(text(stmt))
     else:
         # GIN builds sort their keys in memory: the default 64 MB makes a million rows much slower.
@@ -319,6 +518,7 @@ def refill(conn: Connection) -> None:
             conn.execute(text(f"INSERT INTO {table} ({table}) VALUES ('delete-all')"))
         for stmt in sqlite_populate():
             conn.execute(text(stmt))
+        create_filter_keys(conn)
     optimize(conn)
 
 

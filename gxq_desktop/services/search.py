@@ -28,9 +28,15 @@ How a query runs (the part that keeps it instant):
    choice to walk rest on that estimate, every row shown is re-checked.
 4. With filters, the smallest of the filter sets (a record list, a status, a date range — each listed
    from its index alone) may drive instead; two big ones are intersected from their indexes. With
-   filters only and several of them, the smallest set drives and every other filter is checked per id
-   through an index (SQLite: its own index, which holds the rowid; PostgreSQL: (value, id) indexes the
-   planner can merge), stopping at COUNT_CAP + 1 matches: the count is exact or "10,000+", never
+   filters only, SQLite reads exactly the matches from the *filter keys* (each enterprise's filter
+   values packed into one integer, kept by triggers; see :mod:`gxq_desktop.db.search_index`): the
+   groups of enterprises whose key satisfies the filters, one index range each, so the work follows
+   the number of matches rather than the sizes of the sets (个体工商户 ∧ 小微企业 crosses no
+   400,000-row set); up to 10,000 matches are then sorted from a narrow (id, name, date) index.
+   Filters the keys do not hold (主体类型, 一年内已被抽查, an unknown value) and PostgreSQL take the
+   general way: the smallest set drives and every other filter is checked per id through an index
+   (SQLite: its own index, which holds the rowid; PostgreSQL: (value, id) indexes the planner can
+   merge). Either way the walk stops at COUNT_CAP + 1 matches: the count is exact or "10,000+", never
    estimated. Which set is smallest is judged from a few hundred ids spread over the table (SQLite; it
    only chooses the driver); PostgreSQL's planner orders the joins itself.
 
@@ -523,13 +529,9 @@ class _Filter:
 
 
 # (table, condition over x) of the flag filters: the enterprise has such a record still in force.
+# (One definition with the SQLite filter keys, whose triggers must agree with these conditions.)
 _FLAG_RECORDS: dict[str, tuple[str, str]] = {
-    "abnormal": ("abnormal_listings", "x.removed_on IS NULL"),
-    "serious_violation": ("serious_violations", "x.removed_on IS NULL"),
-    "blacklist": ("list_entries", "x.kind = 'black' AND x.removed_on IS NULL"),
-    "redlist": ("list_entries", "x.kind = 'red' AND x.removed_on IS NULL"),
-    "judgment_debtor": ("list_entries", "x.kind = 'judgment_debtor' AND x.removed_on IS NULL"),
-    "party_org": ("party_organizations", "1 = 1"),
+    key: (table, cond) for key, (_bit, table, cond) in search_index.FLAG_RECORDS.items()
 }
 
 
@@ -630,6 +632,53 @@ def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) 
     return parts
 
 
+def _filter_keys_sql(f: SearchFilters, today: dt.date) -> _Sql | None:
+    """SQLite: the ids matching filters ``f``, read from the filter keys (see
+    :mod:`gxq_desktop.db.search_index`) — the groups whose key satisfies the filters, one index range
+    each. None when a filter is not in the keys (subject type, 一年内已被抽查, a value without a code)."""
+    if f.subject_type or f.inspected_within_year:
+        return None
+    conds: list[str] = []
+    for fld, values in (
+        ("category", (f.subject_category,) if f.subject_category else ()),
+        ("status", f.statuses),
+        ("risk", f.risk_classes),
+        ("section", (f.industry_section.upper(),) if f.industry_section else ()),
+    ):
+        if not values:
+            continue
+        codes = {c for v in values if (c := search_index.key_code(fld, v)) is not None}
+        if len(codes) != len(set(values)):
+            return None
+        _col, shift, width, _values = search_index.KEY_FIELDS[fld]
+        listed = ", ".join(str(c) for c in sorted(codes))
+        conds.append(f"((g.fkey >> {shift}) & {(1 << width) - 1}) IN ({listed})")
+    bits = sum(bit for key, (bit, _t, _c) in search_index.FLAG_RECORDS.items() if getattr(f, key))
+    bits |= search_index.SMALL_MICRO_BIT if f.small_micro else 0
+    bits |= search_index.LICENSE_BIT if f.licensed else 0
+    if bits:
+        conds.append(f"(g.fkey & {bits}) = {bits}")
+    groups = f"SELECT g.fkey FROM {search_index.FILTER_GROUPS} g"
+    if conds:
+        groups += f" WHERE {' AND '.join(conds)}"
+    where = [f"k.fkey IN ({groups})"]
+    params: list[tuple[str, Any]] = []
+    if f.established_from:
+        where.append("k.established_on >= :fk_from")
+        params.append(("fk_from", f.established_from.isoformat()))
+    if f.established_to:
+        where.append("k.established_on <= :fk_to")
+        params.append(("fk_to", f.established_to.isoformat()))
+    if f.licensed:
+        where.append("k.license_until >= :fk_today")
+        params.append(("fk_today", today.isoformat()))
+    sql = (
+        f"SELECT k.id FROM {search_index.FILTER_KEYS} k INDEXED BY {search_index.FILTER_KEYS_INDEX} "
+        f"WHERE {' AND '.join(where)}"
+    )
+    return _Sql(sql, tuple(params))
+
+
 @dataclass(frozen=True)
 class _Plan:
     parsed: ParsedQuery
@@ -641,6 +690,7 @@ class _Plan:
     flag_drivers: tuple[_Sql, ...] = ()  # the id sets of the filters, from indexes alone (SQLite)
     atoms: tuple[_Filter, ...] = ()  # the filters one by one
     sort: SortOrder = SortOrder.RELEVANCE
+    filter_keys: _Sql | None = None  # SQLite: the ids matching the filters, from the filter keys
     text_search: bool = False
 
 
@@ -659,7 +709,8 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         tiers = _code_segments(parsed, d, names)
     else:
         tiers = []  # a whole USCC: the exact lookup is the answer
-    fparts = _filter_parts(query.filters, d, names, dt.date.today())
+    today = dt.date.today()
+    fparts = _filter_parts(query.filters, d, names, today)
     filters = fparts[0].pred.and_(*(p.pred for p in fparts[1:])) if fparts else None
     drivers: list[_Cand] = []
     if d.sqlite and fparts:
@@ -713,6 +764,7 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         flag_drivers,
         tuple(fparts),
         query.sort,
+        filter_keys=_filter_keys_sql(query.filters, today) if d.sqlite and fparts else None,
     )
 
 
@@ -897,7 +949,15 @@ class SearchService(Service):
         # "西安高新区…"). An explicit name or date order walks that order's index.
         big = "idwalk" if plan.sort is SortOrder.RELEVANCE else "walk"
         several = sum(1 for a in plan.atoms if a.driver is not None) > 1
-        if seg.candidates is None and seg.match is TRUE and not exact_ids and several:
+        filters_only = seg.candidates is None and seg.match is TRUE and not exact_ids
+        if filters_only and plan.filter_keys is not None and self._has_filter_keys(s):
+            # SQLite: exactly the matches, from the filter keys (the work follows the matches, not the
+            # sizes of the filters' sets).
+            sql = f"{plan.filter_keys.sql} LIMIT {COUNT_CAP + 1}"
+            return self._listed(
+                s, [int(r[0]) for r in s.execute(text(sql), plan.filter_keys.dict)], order, big
+            )
+        if filters_only and several:
             found = (self._decide_filters if self._d.sqlite else self._decide_filters_pg)(s, plan, order, big)
             if found is not None:
                 return found
@@ -1039,11 +1099,31 @@ class SearchService(Service):
         sql = f"SELECT d.id FROM ({drive.driver.sql}) AS d WHERE {cond.sql} LIMIT {COUNT_CAP + 1}"
         self._hint(s, "any")
         ids = [int(r[0]) for r in s.execute(text(sql), {**drive.driver.dict, **cond.dict})]
+        return self._listed(s, ids, order, big)
+
+    def _has_filter_keys(self, s: Session) -> bool:
+        """Whether the SQLite filter keys exist (an older database may lack them: decide as before)."""
+        if "gxq_filter_keys" not in s.info:
+            s.info["gxq_filter_keys"] = search_index.has_filter_keys(s.connection())
+        return bool(s.info["gxq_filter_keys"])
+
+    def _listed(self, s: Session, ids: list[int], order: str, big: str) -> _Decision:
+        """The decision for the matches ``ids`` (at most COUNT_CAP + 1, each checked against every filter)."""
         if len(ids) > COUNT_CAP:
             return _Decision(big, (), None)
         if not ids:
             return _Decision("ids", (), 0)
         # The ids are the matches (each filter was checked): only their order is left to find.
+        if self._d.sqlite and self._has_filter_keys(s):
+            # Name and date from a narrow index keyed by id rather than from the wide rows (a third of the
+            # time for 10,000 ids); in id order, so that neighbouring ids share index pages.
+            o = _ORDERS[order]
+            sql = (
+                "SELECT e.id FROM (SELECT value AS id FROM json_each(:ids)) AS c "
+                f"JOIN enterprises e INDEXED BY {search_index.SORT_INDEX} ON e.id = c.id ORDER BY {o.sort}"
+            )
+            sorted_ids = tuple(int(r[0]) for r in s.execute(text(sql), {"ids": json.dumps(sorted(ids))}))
+            return _Decision("ids", sorted_ids, len(sorted_ids))
         if self._d.sqlite:
             listed = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", json.dumps(ids)),)), True)
         else:
