@@ -19,6 +19,7 @@ from gxq_desktop.services.context import Actor
 from gxq_desktop.services.importing import ImportService, handlers
 from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_many
 from gxq_desktop.services.importing.search_sync import DEFAULT_HASHSIZE, spaced
+from gxq_desktop.services.search import SearchQuery, SearchService
 
 from .conftest import make_user
 from .import_files import CancelAfter, add_enterprises, code, make_departments, write_csv
@@ -144,23 +145,50 @@ def test_sqlite_insert_many_keeps_order_and_values() -> None:
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")
     conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 5)  # two rows of two values per statement
     rows = [("x", 1), (None, 2.5), ("'; DROP TABLE t; --", None), ("秦岭", 4), ("last", 5)]
-    sqlite_insert_many(conn, "t", "a, b", 2, rows)
+    assert sqlite_insert_many(conn, "t", "a, b", 2, rows) == (1, 5)
     assert conn.execute("SELECT id, a, b FROM t ORDER BY id").fetchall() == [
         (i, a, b) for i, (a, b) in enumerate(rows, start=1)
+    ]
+    assert sqlite_insert_many(conn, "t", "a, b", 2, []) is None
+    conn.execute("INSERT INTO t (id, a) VALUES (100, 'far')")
+    assert sqlite_insert_many(conn, "t", "a, b", 2, rows[:3]) == (101, 103)
+
+
+def test_sqlite_insert_many_reports_ids_that_are_not_consecutive() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")
+    # Between two statements another row takes the next id (here through a trigger).
+    conn.execute(
+        "CREATE TRIGGER t_ai AFTER INSERT ON t WHEN new.a = 'jump' BEGIN "
+        "INSERT INTO t (id, a) VALUES (new.id + 1000, 'other'); END"
+    )
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 4)  # two rows per statement
+    rows = [("a", 1), ("jump", 2), ("c", 3), ("d", 4)]
+    assert sqlite_insert_many(conn, "t", "a, b", 2, rows) is None
+    assert [r[0] for r in conn.execute("SELECT a FROM t WHERE a != 'other' ORDER BY id")] == [
+        "a",
+        "jump",
+        "c",
+        "d",
     ]
 
 
 def _schema(db: Database) -> list[tuple[str, str]]:
+    """Every schema object's definition (PostgreSQL: the indexes of the enterprise table)."""
+    sql = (
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+        if db.is_sqlite
+        else "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'enterprises' ORDER BY indexname"
+    )
     with db.session() as s:
-        rows = s.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
-        ).all()
+        rows = s.execute(text(sql)).all()
     return [(str(n), str(q)) for n, q in rows]
 
 
 def test_large_load_defers_secondary_indexes_and_builds_them_again(
-    sqlite_db: Database, head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    head = make_user(db, Role.SECTION_HEAD)
     monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
     dropped: list[list[str]] = []
     real = DeferredIndexes.defer_if_worth_it
@@ -171,44 +199,77 @@ def test_large_load_defers_secondary_indexes_and_builds_them_again(
         return done
 
     monkeypatch.setattr(DeferredIndexes, "defer_if_worth_it", spy)
-    before = _schema(sqlite_db)
+    before = _schema(db)
     rows: list[list[Any]] = [["统一社会信用代码", "注册号", "企业名称", "法定代表人"]]
     rows += [[code(i), "", f"西安第{i}号商贸有限公司", "李四"] for i in range(1, 4001)]
     rows.append(["", "610131100012345", "注册号个体户", "王五"])
-    result = ImportService(sqlite_db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
+    result = ImportService(db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise")
     assert result.inserted == 4001
     [names] = dropped
     assert any("ix_enterprises_name " in sql for sql in names)  # dropped during the load …
     assert not any("ix_enterprises_reg_no " in sql for sql in names)  # … but not the lookup's index
-    assert _schema(sqlite_db) == before  # … and every index is back, exactly as it was
-    with sqlite_db.session() as s:
-        plan = " ".join(
-            str(r[-1])
-            for r in s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM enterprises WHERE name = 'x'"))
-        )
-        assert "ix_enterprises_name" in plan
-        assert s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    if not db.is_sqlite:
+        assert any("gxq_grams12" in sql for sql in names)  # the search's GIN indexes too
+    assert _schema(db) == before  # … and every index is back, exactly as it was
+    with db.session() as s:
+        if db.is_sqlite:
+            plan = " ".join(
+                str(r[-1])
+                for r in s.execute(text("EXPLAIN QUERY PLAN SELECT id FROM enterprises WHERE name = 'x'"))
+            )
+            assert "ix_enterprises_name" in plan
+            assert s.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        else:  # the rebuilt GIN index answers (index scans only)
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+            by_index = s.scalars(
+                text("SELECT name FROM enterprises WHERE gxq_grams12(lower(legal_rep)) @> ARRAY['王']")
+            ).all()
+            assert by_index == ["注册号个体户"]
+    # The search finds the loaded rows through the rebuilt indexes (1- and 4-character names).
+    found = SearchService(db, head).search(SearchQuery("个体"))
+    assert [h.name for h in found.rows] == ["注册号个体户"]
+    assert SearchService(db, head).search(SearchQuery("第3999号")).total == 1
 
     # A second, small import into the now larger table keeps its indexes current instead.
     rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"新企业{i}"] for i in range(5001, 6201)]
-    ImportService(sqlite_db, head).run(write_csv(tmp_path / "f.csv", rows), "enterprise")
+    ImportService(db, head).run(write_csv(tmp_path / "f.csv", rows), "enterprise")
     assert dropped[-1] == []
 
 
-def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
-    sqlite_db: Database, head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_postgres_defers_indexes_only_for_a_first_load(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A table already a tenth of the load keeps its indexes on PostgreSQL (dropping one locks out every
+    reader until the import commits); SQLite still defers."""
     monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
-    before = _schema(sqlite_db)
+    head = make_user(db, Role.SECTION_HEAD)
+    add_enterprises(db, [(code(i), f"已有企业{i}") for i in range(1, 301)])
+    dropped: list[bool] = []
+    real = DeferredIndexes.defer_if_worth_it
+
+    def spy(self: DeferredIndexes, expected: int) -> bool:
+        dropped.append(real(self, expected))
+        return dropped[-1]
+
+    monkeypatch.setattr(DeferredIndexes, "defer_if_worth_it", spy)
+    rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"新企业{i}"] for i in range(5001, 7001)]
+    ImportService(db, head).run(write_csv(tmp_path / "f.csv", rows), "enterprise")
+    assert dropped == [db.is_sqlite]
+
+
+def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = make_user(db, Role.SECTION_HEAD)
+    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    before = _schema(db)
     rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [
         [code(i), f"企业{i}"] for i in range(1, 6001)
     ]
     with pytest.raises(CancelledError):
-        ImportService(sqlite_db, head).run(
-            write_csv(tmp_path / "e.csv", rows), "enterprise", task=CancelAfter(2)
-        )
-    assert _schema(sqlite_db) == before
-    with sqlite_db.session() as s:
+        ImportService(db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise", task=CancelAfter(2))
+    assert _schema(db) == before
+    with db.session() as s:
         assert s.scalar(select(func.count()).select_from(m.Enterprise)) == 0
 
 

@@ -277,6 +277,7 @@ class EnterpriseHandler(Handler):
         self._deferred = DeferredIndexes(self.ctx.session, "enterprises", keep=("ix_enterprises_reg_no",))
         self._index_sql: list[str] = []
         self._unindexed: tuple[int, int] | None = None  # ids (lo, hi] inserted but not yet indexed
+        self._max_id: int | None = None  # largest enterprise id after the last chunk (writer thread)
         self._pos = {c: i for i, c in enumerate(self.insert_cols)}
         self._i_category = self._pos["subject_category"]
         self._i_pinyin = self._pos["name_pinyin"]
@@ -386,9 +387,17 @@ class EnterpriseHandler(Handler):
         if not self._index_sql and chars is None:
             bulk.insert(inserts, prepared=True)
             return
-        lo = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
-        bulk.insert(inserts, prepared=True)
-        hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
+        # This import is the only writer and only this thread inserts enterprises: the largest id before
+        # the chunk is the last one after the previous chunk (asked for once, before the first).
+        if self._max_id is None:
+            self._max_id = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
+        lo = self._max_id
+        ids = bulk.insert(inserts, prepared=True)
+        if ids == (lo + 1, lo + len(inserts)):
+            hi = ids[1]
+        else:  # pragma: no cover - SQLite numbers a lone writer's rows consecutively
+            hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
+        self._max_id = hi
         params = (lo, hi, self.ctx.batch_id)
         # The other search tables are filled from the stored rows, several chunks at a time: FTS5 writes
         # a new segment per statement, and fewer, larger segments mean less merging.
