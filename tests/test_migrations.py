@@ -177,7 +177,7 @@ def test_0005_adds_filter_keys_to_an_existing_search_index(tmp_path: Path) -> No
     migrate.upgrade(db, backup_dir=tmp_path / "backups")
     with db.engine.connect() as conn:
         assert search_index.has_filter_keys(conn)
-        rows = conn.execute(text(f"SELECT id, fkey FROM {search_index.FILTER_KEYS}")).tuples().all()
+        rows = conn.execute(text(f"SELECT id, fkey FROM {search_index.FILTER_KEYS}")).all()
     keys: dict[int, int] = {int(i): int(k) for i, k in rows}
     assert set(keys) == {7, 8} and keys[7] & 1 and not keys[8] & 1  # 经营异常 of the one listed
     search = SearchService(db, command_line_actor())
