@@ -114,7 +114,8 @@ def sqlite_sizes(db: Database) -> tuple[int, int]:
             text(
                 "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'enterprise_fts_%' "
                 "OR name = 'gxq_numbers' OR name LIKE 'ix_%_in_force' OR name = 'ix_enterprises_small_micro' "
-                "OR name LIKE 'ix_enterprises_search_%'"
+                "OR name LIKE 'ix_enterprises_search_%' OR name LIKE 'enterprise_filter_%' "
+                "OR name = 'ix_enterprise_filter_keys'"
             )
         ).scalar_one()
     return path.stat().st_size, int(index)
@@ -319,14 +320,17 @@ class KindResult:
 
 
 def run_mix(
-    db: Database, queries: dict[str, list[SearchQuery]], warmup: dict[str, list[SearchQuery]]
+    db: Database,
+    queries: dict[str, list[SearchQuery]],
+    warmup: dict[str, list[SearchQuery]],
+    kinds: tuple[str, ...] = KINDS,
 ) -> list[KindResult]:
     svc = SearchService(db, command_line_actor())
     for qs in warmup.values():
         for q in qs:
             svc.search(q, page_size=50)
     results = []
-    for kind in KINDS:
+    for kind in kinds:
         times = []
         capped = empty = 0
         for q in queries[kind]:
@@ -384,7 +388,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="开发用：直接在 --db 上运行，不复制、不重建索引（只升级到最新结构）",
     )
+    ap.add_argument(
+        "--kinds",
+        metavar="KIND,…",
+        help=f"开发用：只测这些查询类型（逗号分隔，如 仅筛选条件）；可选：{'、'.join(KINDS)}",
+    )
     args = ap.parse_args(argv)
+    kinds = KINDS
+    if args.kinds:
+        kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            ap.error(f"未知的查询类型：{'、'.join(unknown)}")
     if args.enterprises != 1_000_000 and args.db == DEFAULT_DB:
         args.db = BENCH_DATA / f"demo-{args.enterprises}.sqlite3"
     ensure_source(args.db, args.enterprises, seed=1)
@@ -404,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = samples(db, 3 * args.per_kind, args.seed)
         queries = build_queries(rows, args.per_kind, args.seed)
         warm = build_queries(samples(db, 60, args.seed + 1), 10, args.seed + 1)
-        sqlite_results = run_mix(db, queries, warm)
+        sqlite_results = run_mix(db, queries, warm, kinds)
         ok = print_table("SQLite", sqlite_results)
         if args.pg:
             if args.pg_reuse:
@@ -418,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"PostgreSQL 装入 {load:.0f} 秒；检索索引建立 {pg_build:.1f} 秒；"
                 f"数据库 {total / 2**20:,.0f} MB，其中检索索引 {pg_index / 2**20:,.0f} MB"
             )
-            pg_results = run_mix(pg, queries, warm)
+            pg_results = run_mix(pg, queries, warm, kinds)
             ok &= print_table("PostgreSQL", pg_results, {r.kind: r for r in sqlite_results})
             pg.dispose()
             if not args.keep_pg and not args.pg_reuse:
