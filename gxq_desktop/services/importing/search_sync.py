@@ -7,7 +7,8 @@ rows it inserted (each chunk's new ids lie between the largest id before and aft
 has one writer), and
 re-creates the trigger at the end — all in the same transaction, so a rollback or a killed process leaves the
 trigger and the index as they were. Undo does the same for deletes. PostgreSQL's expression indexes
-need nothing. Without the index (an older schema), all of this does nothing.
+need nothing. Without the index (an older schema), all of this does nothing. The filter keys' insert
+trigger (``search_index.filter_keys_fill``) is handled the same way, with set-based fills per batch.
 
 One table is filled from Python: the one-character table stores each text with a space between its
 characters, which SQL can only build with a ``group_concat`` sub-query per value — the dearest part
@@ -30,6 +31,7 @@ CHAR_TABLE = "enterprise_fts_chr"
 CHAR_COLUMNS = ("name", "former_names", "legal_rep")
 DELETE_TRIGGER = "enterprise_fts_ad"
 _POPULATE_TAIL = "FROM enterprises e"
+_NEW_ROWS = "e.id > ? AND e.id <= ? AND e.import_batch_id = ?"  # the rows of one fill
 
 
 def _trigger_sql(s: Session, name: str) -> str | None:
@@ -79,15 +81,26 @@ class BulkIndexer:
         self.char_rows = False  # whether the caller inserts the one-character rows itself
         self._char_stmt: str | None = None
         self._hashsize: dict[str, int] = {}
+        self._keys_trigger: str | None = None
+        self._keys_stmts: list[str] = []
 
     def begin(self) -> None:
         s = self.session
         if s.get_bind().dialect.name != "sqlite" or self.active:
             return
-        self._stmts = _populate_statements()
+        # The filter keys' insert trigger (migration 0005) goes the same way: set-based fills instead.
+        self._keys_trigger = _trigger_sql(s, search_index.FILTER_KEYS_INSERT_TRIGGER)
+        if self._keys_trigger is not None:
+            s.execute(text(f"DROP TRIGGER {search_index.FILTER_KEYS_INSERT_TRIGGER}"))
+            # An enterprise import adds no records: nothing can refer to the rows it inserts.
+            self._keys_stmts = search_index.filter_keys_fill(_NEW_ROWS, no_records=True)
+            self.active = True
+        stmts = _populate_statements()
         self._trigger = _trigger_sql(s, INSERT_TRIGGER)
-        if self._stmts is None or self._trigger is None:
+        if stmts is None or self._trigger is None:
+            self._trigger = None
             return
+        self._stmts = stmts
         s.execute(text(f"DROP TRIGGER {INSERT_TRIGGER}"))
         self.active = True
         self._raise_hashsize()
@@ -99,10 +112,10 @@ class BulkIndexer:
 
     def index_statements(self) -> list[str]:
         """SQL (qmark style) indexing the enterprises with ``? < id <= ?`` of batch ``?`` — all tables
-        but the one-character table when ``char_rows`` is set."""
-        if not self.active or self._stmts is None:
+        but the one-character table when ``char_rows`` is set — and giving them their filter keys."""
+        if not self.active:
             return []
-        return [f"{st} WHERE e.id > ? AND e.id <= ? AND e.import_batch_id = ?" for st in self._stmts]
+        return [f"{st} WHERE {_NEW_ROWS}" for st in self._stmts or ()] + self._keys_stmts
 
     @staticmethod
     def char_table() -> tuple[str, str]:
@@ -114,14 +127,17 @@ class BulkIndexer:
         ids are not known one by one)."""
         if self._char_stmt is None:
             return None
-        return f"{self._char_stmt} WHERE e.id > ? AND e.id <= ? AND e.import_batch_id = ?"
+        return f"{self._char_stmt} WHERE {_NEW_ROWS}"
 
     def finish(self) -> None:
-        """Re-create the insert trigger (the rows were indexed chunk by chunk)."""
-        if not self.active or self._trigger is None:
+        """Re-create the insert triggers (the rows were indexed chunk by chunk)."""
+        if not self.active:
             return
-        self.session.execute(text(self._trigger))
-        self._restore_hashsize()
+        if self._trigger is not None:
+            self.session.execute(text(self._trigger))
+            self._restore_hashsize()
+        if self._keys_trigger is not None:
+            self.session.execute(text(self._keys_trigger))
         self.active = False
 
     def _tables(self) -> list[str]:
