@@ -120,10 +120,12 @@ def test_newer_search_discards_an_older_one(
 ) -> None:
     real = pane.service.search
     release = threading.Event()
+    started = threading.Event()
     cancelled: list[bool] = []
 
     def slow(query: SearchQuery, **kw):  # type: ignore[no-untyped-def]
         if query.text == "秦岭":
+            started.set()
             cancel = kw.get("cancel")
             deadline = time.monotonic() + 5
             while not release.is_set() and time.monotonic() < deadline:
@@ -136,6 +138,8 @@ def test_newer_search_discards_an_older_one(
     monkeypatch.setattr(pane.service, "search", slow)
     pane.box.setText("秦岭")
     pane.search_now()
+    # The older search must be running (on a busy machine its thread may start late) before the newer one.
+    qtbot.waitUntil(started.is_set, timeout=10_000)
     with qtbot.waitSignal(pane.search_finished, timeout=10_000) as blocker:
         pane.box.setText("雁塔")
         pane.search_now()
