@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from gxq_desktop.db import models as m
+from gxq_desktop.db import search_index
 from gxq_desktop.domain.enums import ImportRecordType, SubjectCategory
 from gxq_desktop.domain.uscc import normalize_code
 
@@ -275,6 +276,7 @@ class EnterpriseHandler(Handler):
         self._indexer = BulkIndexer(self.ctx.session)
         # Lookups by 注册号 need their index during the load (the USCC's is unique, so it stays anyway).
         self._deferred = DeferredIndexes(self.ctx.session, "enterprises", keep=("ix_enterprises_reg_no",))
+        self._deferred_keys = DeferredIndexes(self.ctx.session, search_index.FILTER_KEYS)
         self._index_sql: list[str] = []
         self._unindexed: tuple[int, int] | None = None  # ids (lo, hi] inserted but not yet indexed
         self._max_id: int | None = None  # largest enterprise id after the last chunk (writer thread)
@@ -356,7 +358,10 @@ class EnterpriseHandler(Handler):
         if inserts:
             if self._bulk is None:
                 self._indexer.begin()
-                self._deferred.defer_if_worth_it(self._expected_rows(len(inserts)))
+                expected = self._expected_rows(len(inserts))
+                self._deferred.defer_if_worth_it(expected)
+                if self._indexer.fills_filter_keys:  # its index too (SQLite only)
+                    self._deferred_keys.defer_if_worth_it(expected)
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
                 self._index_sql = self._indexer.index_statements()
             prepared, chars = ready or self._prepare(inserts)
@@ -432,6 +437,7 @@ class EnterpriseHandler(Handler):
         self._index_pending()
         self._indexer.finish()
         self._deferred.restore()
+        self._deferred_keys.restore()
 
     def _expected_rows(self, first_chunk: int) -> int:
         """How many rows the file will insert, judged from its first chunk and how far the reader got."""

@@ -110,6 +110,11 @@ class BulkIndexer:
             self._char_stmt = char_stmt
             self.char_rows = True
 
+    @property
+    def fills_filter_keys(self) -> bool:
+        """Whether this load fills the filter keys itself (their insert trigger is dropped)."""
+        return self.active and self._keys_trigger is not None
+
     def index_statements(self) -> list[str]:
         """SQL (qmark style) indexing the enterprises with ``? < id <= ?`` of batch ``?`` — all tables
         but the one-character table when ``char_rows`` is set — and giving them their filter keys."""
