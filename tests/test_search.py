@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 
 import pytest
 from sqlalchemy import delete, text, update
@@ -15,7 +16,7 @@ from gxq_desktop.domain.roles import Role
 from gxq_desktop.domain.search_text import QueryKind, parse_query, pinyin_columns
 from gxq_desktop.services import search as search_mod
 from gxq_desktop.services.context import Actor
-from gxq_desktop.services.errors import CancelledError, ValidationError
+from gxq_desktop.services.errors import CancelledError, DatabaseError, ValidationError
 from gxq_desktop.services.search import (
     SearchFilters,
     SearchPage,
@@ -498,3 +499,22 @@ def test_command_line_search(
     assert lines[0].startswith("企业名称") and len(lines) == 3
     assert cli.main(["search", "x", "-f", "colour=red", "--db", url]) == 2
     assert "未知的筛选条件" in capsys.readouterr().err
+
+
+def test_postgres_search_says_when_the_table_is_locked(
+    db: Database, svc: SearchService, district: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first bulk load on PostgreSQL rebuilds the enterprise indexes and holds the table until it
+    commits: a search then gives up after a short wait and says why, instead of hanging."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (SQLite readers never wait for a writer)")
+    monkeypatch.setattr(search_mod, "LOCK_TIMEOUT_S", 0.2)
+    with db.engine.connect() as other:
+        other.execute(text("BEGIN"))
+        other.execute(text("LOCK TABLE enterprises IN ACCESS EXCLUSIVE MODE"))
+        started = time.monotonic()
+        with pytest.raises(DatabaseError, match="锁定"):
+            svc.search(SearchQuery("秦岭"))
+        assert time.monotonic() - started < 10
+        other.rollback()
+    assert find(svc, "秦岭").total > 0  # and once the lock is gone, it searches again

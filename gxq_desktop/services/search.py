@@ -94,6 +94,9 @@ COUNT_CAP = 10_000
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 5_000
 STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both engines)
+# PostgreSQL: how long a search waits for a table lock (a first bulk load of the enterprise register
+# rebuilds its indexes and holds the table until it commits) before it says so.
+LOCK_TIMEOUT_S = 3.0
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
 SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
 RANK_SAMPLE = 256  # ids spread over the table that rank filter sets by size (only to choose a driver)
@@ -1594,9 +1597,10 @@ class _GuardedSession:
             s.execute(
                 text(
                     "SELECT set_config('statement_timeout', :t, true), set_config('jit', 'off', true),"
-                    " set_config('max_parallel_workers_per_gather', '0', true)"
+                    " set_config('max_parallel_workers_per_gather', '0', true),"
+                    " set_config('lock_timeout', :l, true)"
                 ),
-                {"t": f"{STATEMENT_TIMEOUT_S}s"},
+                {"t": f"{STATEMENT_TIMEOUT_S}s", "l": f"{int(LOCK_TIMEOUT_S * 1000)}ms"},
             )
         return s
 
@@ -1616,6 +1620,10 @@ class _GuardedSession:
 
     def _translate(self, exc: BaseException) -> Exception | None:
         message = str(getattr(exc, "orig", exc)).lower()
+        if isinstance(exc, OperationalError | DatabaseError) and "lock timeout" in message:
+            return DatabaseError(
+                "企业数据正被另一项操作锁定（例如正在首次批量导入企业库），暂时无法查询。请等该操作完成后重试。"
+            )
         interrupted = "interrupted" in message or "canceling statement" in message
         if isinstance(exc, OperationalError | DatabaseError) and interrupted:
             if self.cancel is not None and self.cancel():
