@@ -256,3 +256,30 @@ def test_bulk_load_keeps_the_search_index_complete(sqlite_db: Database) -> None:
         s.flush()
         assert e.id in _fts_ids(s, "麒麟阁")
         s.rollback()
+
+
+def test_bulk_demo_load_leaves_the_search_index_and_filter_keys_as_they_were(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large demo load drops the search index's insert trigger and the filter keys and builds them
+    again at the end: every trigger and index is back, and the keys answer for every enterprise."""
+    from gxq_desktop.db import search_index
+    from gxq_desktop.services import demo_data
+    from gxq_desktop.services.context import Actor
+    from gxq_desktop.services.search import SearchFilters, SearchQuery, SearchService
+
+    monkeypatch.setattr(demo_data, "BULK_INDEX_THRESHOLD", 50)  # this small load takes the bulk path
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') ORDER BY name"
+    with sqlite_db.session() as s:
+        before = s.execute(text(schema)).all()
+    generate_demo_data(sqlite_db, enterprises=120, seed=9, today=TODAY)
+    with sqlite_db.session() as s:
+        assert s.execute(text(schema)).all() == before
+        keys = s.scalar(text(f"SELECT count(*) FROM {search_index.FILTER_KEYS}"))
+        assert keys == s.scalar(select(func.count()).select_from(Enterprise)) == 120
+        listed = set(
+            s.scalars(select(AbnormalListing.enterprise_id).where(AbnormalListing.removed_on.is_(None)))
+        )
+    svc = SearchService(sqlite_db, Actor(None, "t", "t", Role.ADMIN))
+    page = svc.search(SearchQuery(filters=SearchFilters(abnormal=True)), page_size=200)
+    assert listed and {r.id for r in page.rows} == listed
