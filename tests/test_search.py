@@ -510,7 +510,6 @@ def test_postgres_search_says_when_the_table_is_locked(
         pytest.skip("PostgreSQL only (SQLite readers never wait for a writer)")
     monkeypatch.setattr(search_mod, "LOCK_TIMEOUT_S", 0.2)
     with db.engine.connect() as other:
-        other.execute(text("BEGIN"))
         other.execute(text("LOCK TABLE enterprises IN ACCESS EXCLUSIVE MODE"))
         started = time.monotonic()
         with pytest.raises(DatabaseError, match="锁定"):

@@ -164,6 +164,7 @@ FILTER_KEYS_INDEX = "ix_enterprise_filter_keys"
 # The matches of such a search (up to 10,000) are shown sorted by name or date: this narrow index keyed
 # by id gives both without reading the wide rows.
 SORT_INDEX = "ix_enterprises_search_id_name"
+FILTER_KEYS_INSERT_TRIGGER = f"{FILTER_KEYS}_ai"  # bulk loads drop it and use filter_keys_fill()
 NO_END = "9999-12-31"  # license_until of a licence without an end date
 
 # key field → (column, shift, width in bits, values with codes 1, 2, …). NULL is 0; a value not listed
@@ -244,11 +245,18 @@ def _license_until(eid: str) -> str:
     )
 
 
+def _key_values(p: str, *, no_records: bool = False) -> str:
+    """(id, fkey, established_on, license_until) of enterprise row ``p``; ``no_records``: no record
+    refers to it (flag bits 0, no licence), so the record tables are not looked at."""
+    flags, until = ("0", "NULL") if no_records else (_flag_bits(f"{p}.id"), _license_until(f"{p}.id"))
+    return f"{p}.id, {_own_key(p)} | {flags}, {p}.established_on, {until}"
+
+
 def _key_row(p: str) -> str:
     """INSERT of the key row of enterprise row ``p`` (and of its group)."""
     return (
         f"INSERT OR REPLACE INTO {FILTER_KEYS} (id, fkey, established_on, license_until) "
-        f"VALUES ({p}.id, {_own_key(p)} | {_flag_bits(f'{p}.id')}, {p}.established_on, {_license_until(f'{p}.id')}); "
+        f"VALUES ({_key_values(p)}); "
         f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT fkey FROM {FILTER_KEYS} WHERE id = {p}.id;"
     )
 
@@ -269,7 +277,7 @@ def filter_keys_ddl() -> list[str]:
         f"CREATE TABLE {FILTER_KEYS} (id INTEGER PRIMARY KEY, fkey INTEGER NOT NULL, "
         "established_on DATE, license_until DATE)",
         f"CREATE TABLE {FILTER_GROUPS} (fkey INTEGER PRIMARY KEY)",
-        f"CREATE TRIGGER {FILTER_KEYS}_ai AFTER INSERT ON enterprises BEGIN {_key_row('new')} END",
+        f"CREATE TRIGGER {FILTER_KEYS_INSERT_TRIGGER} AFTER INSERT ON enterprises BEGIN {_key_row('new')} END",
         f"CREATE TRIGGER {FILTER_KEYS}_au AFTER UPDATE OF {', '.join(_KEY_SOURCES)} ON enterprises "
         f"WHEN {' OR '.join(f'old.{c} IS NOT new.{c}' for c in _KEY_SOURCES)} "
         f"BEGIN DELETE FROM {FILTER_KEYS} WHERE id = old.id; {_key_row('new')} END",
@@ -287,9 +295,6 @@ def filter_keys_ddl() -> list[str]:
     return stmts
 
 
-FILTER_KEYS_INSERT_TRIGGER = f"{FILTER_KEYS}_ai"
-
-
 def filter_keys_fill(where: str, *, no_records: bool = False) -> list[str]:
     """The key rows (and groups) of the enterprises ``e`` matching ``where``: what the insert trigger
     adds row by row, as two set-based statements. A bulk load drops that trigger and runs these for the
@@ -298,11 +303,9 @@ def filter_keys_fill(where: str, *, no_records: bool = False) -> list[str]:
     ``no_records``: no record refers to these enterprises (they were inserted in this transaction by a
     load that adds no records), so their flag bits are 0 and they hold no licence: the record tables
     are not looked at."""
-    flags, until = ("0", "NULL") if no_records else (_flag_bits("e.id"), _license_until("e.id"))
     return [
         f"INSERT OR REPLACE INTO {FILTER_KEYS} (id, fkey, established_on, license_until) "
-        f"SELECT e.id, {_own_key('e')} | {flags}, e.established_on, {until} "
-        f"FROM enterprises e WHERE {where}",
+        f"SELECT {_key_values('e', no_records=no_records)} FROM enterprises e WHERE {where}",
         f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT DISTINCT k.fkey FROM {FILTER_KEYS} k "
         f"JOIN enterprises e ON e.id = k.id WHERE {where}",
     ]

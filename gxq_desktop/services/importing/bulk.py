@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import itertools
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert, text
@@ -275,20 +275,25 @@ class DeferredIndexes:
         if not self.dropped:
             return
         s = self.session
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(text("SELECT set_config('maintenance_work_mem', :m, true)"), {"m": PG_BUILD_MEMORY})
+        with self._build_memory():
             for sql in self.dropped:
                 s.execute(text(sql))
-            self.dropped = []
+        self.dropped = []
+
+    @contextlib.contextmanager
+    def _build_memory(self) -> Iterator[None]:
+        """The memory the index builds get (see :meth:`restore`); SQLite's page cache comes back after."""
+        s = self.session
+        if s.get_bind().dialect.name == "postgresql":  # for the rest of this transaction only
+            s.execute(text("SELECT set_config('maintenance_work_mem', :m, true)"), {"m": PG_BUILD_MEMORY})
+            yield
             return
         cache_size = int(s.execute(text("PRAGMA cache_size")).scalar_one())
         s.execute(text(f"PRAGMA cache_size = {SORT_CACHE_KIB:d}"))
         try:
-            for sql in self.dropped:
-                s.execute(text(sql))
+            yield
         finally:
             s.execute(text(f"PRAGMA cache_size = {cache_size:d}"))
-        self.dropped = []
 
 
 # (name, definition) of a table's secondary indexes that no constraint needs.

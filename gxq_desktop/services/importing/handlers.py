@@ -397,9 +397,10 @@ class EnterpriseHandler(Handler):
         if self._max_id is None:
             self._max_id = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         lo = self._max_id
-        ids = bulk.insert(inserts, prepared=True)
-        if ids == (lo + 1, lo + len(inserts)):
-            hi = ids[1]
+        # One writer, multi-row inserts in order: the new rows get the ids lo+1 … hi, in order.
+        consecutive = bulk.insert(inserts, prepared=True) == (lo + 1, lo + len(inserts))
+        if consecutive:
+            hi = lo + len(inserts)
         else:  # pragma: no cover - SQLite numbers a lone writer's rows consecutively
             hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         self._max_id = hi
@@ -414,8 +415,7 @@ class EnterpriseHandler(Handler):
             self._index_pending()
         if chars is None:
             return
-        if hi - lo == len(inserts):
-            # One writer, multi-row inserts in order: the new rows got the ids lo+1 … hi, in order.
+        if consecutive:
             table, cols = self._indexer.char_table()
             rows = [(lo + k, *texts) for k, texts in enumerate(chars, start=1)]
             sqlite_insert_many(bulk.raw, table, cols, 1 + len(CHAR_COLUMNS), rows)
