@@ -517,3 +517,46 @@ def test_postgres_search_says_when_the_table_is_locked(
         assert time.monotonic() - started < 10
         other.rollback()
     assert find(svc, "秦岭").total > 0  # and once the lock is gone, it searches again
+
+
+def test_postgres_gram_statistics_only_skip_counts_they_are_sure_of(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a one-character term that ANALYZE's statistics put in far more rows than the cap is
+    "N+" without building its bitmap; once most of those rows are gone (and ANALYZE has not run since),
+    the statistics are not trusted and the count is exact again. Common grams of a longer term are
+    left out of the candidates, and the rows stay exactly the matching ones."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (gram statistics of the GIN indexes)")
+    monkeypatch.setattr(search_mod, "COUNT_CAP", 50)  # 300 rows: more than STATS_BIG × 50, not 10 × 50
+    monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
+    tech = add_enterprises(db, [enterprise_row(f"西安{i:03d}号科技有限公司") for i in range(300)])
+    add_enterprises(db, [enterprise_row("西安秦岭商贸有限公司"), enterprise_row("西安限公司测试中心")])
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    probes: list[str] = []
+    real_probe = SearchService._pg_probe
+
+    def spy(self: SearchService, s: object, cand: object, where: object, sample: int) -> object:
+        probes.append(str(getattr(cand, "grams", "")))
+        return real_probe(self, s, cand, where, sample)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchService, "_pg_probe", spy)
+    page = find(svc, "科")
+    assert page.count_text == "50+" and all("科" in n for n in names(page))
+    assert not any("科" in p for p in probes)  # decided from the statistics alone
+
+    with db.engine.begin() as conn:
+        conn.execute(delete(Enterprise).where(Enterprise.id.in_(tech[10:])))
+        conn.execute(text("SELECT pg_stat_force_next_flush()"))
+    page = find(svc, "科")
+    assert page.total == 10 and not page.total_capped  # counted: 290 rows changed since ANALYZE
+
+    expected = {n for n in (f"西安{i:03d}号科技有限公司" for i in range(10))} | {
+        "西安秦岭商贸有限公司",
+        "西安限公司测试中心",
+    }
+    rows = _all_rows(svc, SearchQuery("限公司"), page_size=5)
+    assert len(rows) == len(set(rows)) == len(expected)
+    with db.session() as s:
+        assert {s.get(Enterprise, i).name for i in rows} == expected  # type: ignore[union-attr]

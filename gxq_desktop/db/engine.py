@@ -73,6 +73,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessionmaker, "before_flush", _stamp_actor)
+        self._pre_ping = pool_pre_ping
+        self._read_engine: Engine | None = None
+        self._read_sessionmaker: sessionmaker[Session] | None = None
 
     @property
     def kind(self) -> str:
@@ -95,6 +98,40 @@ class Database:
             return f"本地 {self.sqlite_path or '内存'}"
         return f"共享 {self.url.host}:{self.url.port or 5432}/{self.url.database}"
 
+    @property
+    def read_engine(self) -> Engine:
+        """The engine for read-only work that sets its own session limits (the search).
+
+        SQLite: the engine itself. PostgreSQL: a second, lazily opened pool of autocommit connections.
+        A read needs no transaction there (each statement of READ COMMITTED sees its own snapshot
+        anyway), so it saves the BEGIN and ROLLBACK round trips; and settings made with
+        ``set_config(…, false)`` stay on the connection, so a search sets its timeouts and plan
+        settings once per connection instead of once per search — without leaking them into the
+        main pool's writes.
+        """
+        if self.is_sqlite:
+            return self.engine
+        if self._read_engine is None:
+            self._read_engine = create_engine(
+                self.url,
+                future=True,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=self._pre_ping,
+                connect_args={"connect_timeout": 5, "application_name": "gxq-desktop-search"},
+            )
+            self._read_sessionmaker = sessionmaker(self._read_engine, expire_on_commit=False)
+        return self._read_engine
+
+    def read_session(self, actor_id: int | None = None) -> Session:
+        """A session on :attr:`read_engine` (never for writes: on PostgreSQL nothing would roll back)."""
+        if self.is_sqlite:
+            return self.session(actor_id)
+        self.read_engine  # noqa: B018 (opens the pool)
+        assert self._read_sessionmaker is not None
+        s = self._read_sessionmaker()
+        s.info["actor_id"] = actor_id
+        return s
+
     def session(self, actor_id: int | None = None) -> Session:
         s = self._sessionmaker()
         s.info["actor_id"] = actor_id
@@ -108,3 +145,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_engine is not None:
+            self._read_engine.dispose()

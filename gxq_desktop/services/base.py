@@ -75,10 +75,12 @@ class Service:
             raise DatabaseError(describe_db_error(exc, self.db)) from exc
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only session (nothing is committed)."""
+    def read(self, *, own_pool: bool = False) -> Iterator[Session]:
+        """A read-only session (nothing is committed). ``own_pool``: on :attr:`Database.read_engine`
+        (PostgreSQL: autocommit connections whose session settings the caller may change)."""
         try:
-            with self.db.session(self.actor.user_id) as session:
+            opened = self.db.read_session if own_pool else self.db.session
+            with opened(self.actor.user_id) as session:
                 yield session
         except GxqError:
             raise

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import json
 import math
@@ -60,7 +61,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import Select, bindparam, exists, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -100,6 +101,10 @@ LOCK_TIMEOUT_S = 3.0
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
 SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
 RANK_SAMPLE = 256  # ids spread over the table that rank filter sets by size (only to choose a driver)
+# PostgreSQL: a one-gram term the planner's statistics put in more than this many times COUNT_CAP rows
+# is "10,000+" without counting (a sample of 30,000 rows is never off by that much for so common a gram).
+STATS_BIG = 2
+GRAM_STATS_MAX_AGE_S = 60.0  # PostgreSQL: how long a connection keeps the gram statistics it read
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
@@ -273,6 +278,8 @@ class _Cand:
     # (it assumes independence, while the grams of one word go together), so the smallest single-gram
     # estimate is the useful bound.
     parts: tuple[_Sql, ...] = ()
+    field: str = ""  # PostgreSQL gram candidates: the field (search_index.PG_GRAM_EXPRESSIONS) …
+    grams: tuple[str, ...] = ()  # … and the gram of each part
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +368,9 @@ class _Dialect:
         for g in ordered:
             gph, gp = names([g])
             parts.append(_Sql(f"{fn}({col}) @> CAST({gph} AS text[])", (gp,)))
-        return _Cand(_Sql(f"{fn}({col}) @> CAST({ph} AS text[])", (p,)), False, tuple(parts))
+        return _Cand(
+            _Sql(f"{fn}({col}) @> CAST({ph} AS text[])", (p,)), False, tuple(parts), fld, tuple(ordered)
+        )
 
     def text_candidates(self, fld: str, terms: Sequence[str], names: _Names) -> tuple[_Cand, bool]:
         """Candidates for name/former_names/legal_rep; and whether they are exactly the matches."""
@@ -501,25 +510,32 @@ def _code_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]
 
 
 def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
-    """Ids of rows whose USCC, 注册号, 组织机构代码 or whole name is exactly what was typed."""
-    conds = []
+    """Ids of rows whose USCC, 注册号, 组织机构代码 or whole name is exactly what was typed.
+
+    One statement (on PostgreSQL every statement is a round trip): one indexed lookup per column, each
+    at most 20 rows in id order (an OR could make the planner scan), in that column order."""
+    conds: list[str] = []
+    params: dict[str, Any] = {}
     if q.kind in (QueryKind.USCC, QueryKind.CODE, QueryKind.REG_NO):
-        conds += [Enterprise.uscc == q.code, Enterprise.reg_no == q.code]
+        conds += ["uscc = :code", "reg_no = :code"]
+        params["code"] = q.code
         if len(q.code) == 9:
-            conds.append(Enterprise.org_code == q.code)
+            conds.append("org_code = :code")
     if q.kind in (QueryKind.TEXT, QueryKind.PINYIN) and q.exact_names:
-        conds.append(Enterprise.name.in_(q.exact_names))
+        names = [f":n{i}" for i in range(len(q.exact_names))]
+        conds.append(f"name IN ({', '.join(names)})")
+        params.update((f"n{i}", v) for i, v in enumerate(q.exact_names))
     if not conds:
         return ()
-    ids: list[int] = []
-    for cond in conds:  # one indexed lookup each (an OR could make the planner scan)
-        for (i,) in s.execute(select(Enterprise.id).where(cond).order_by(Enterprise.id).limit(20)):
-            if i not in ids:
-                ids.append(i)
-    return tuple(ids)
+    sql = " UNION ALL ".join(
+        f"SELECT {k} AS k, x.id FROM (SELECT id FROM enterprises WHERE {c} ORDER BY id LIMIT 20) AS x"
+        for k, c in enumerate(conds)
+    )
+    rows = s.execute(text(f"{sql} ORDER BY k, id"), params)
+    return tuple(dict.fromkeys(int(r[1]) for r in rows))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Filter:
     key: str
     pred: _Sql  # over e
@@ -940,6 +956,8 @@ class SearchService(Service):
         order = plan.orders[index]
         where = self._where(plan, seg, exact_ids, decisions)
         if seg.fixed_ids is not None:
+            if len(seg.fixed_ids) <= 1 and where is seg.match and seg.match is TRUE:
+                return _Decision("ids", seg.fixed_ids, len(seg.fixed_ids))  # nothing to check or sort
             fixed = _Cand(_Sql(f"e.id IN ({_ids_sql(seg.fixed_ids)})"), False)
             ids = self._materialise(s, fixed, where, order)
             return _Decision("ids", ids, len(ids))
@@ -1155,11 +1173,26 @@ class SearchService(Service):
         total = None
         probe: tuple[int, int, int] | None = None
         part_estimate = 0.0
+        stats = self._gram_stats(s, cand.field) if cand is not None and cand.parts else None
+        if cand is not None and stats is not None and len(cand.parts) > 1:
+            cand = _rarest_grams(cand, stats)
         if cand is not None and cand.parts:
             # A gram in most names ("科", "西安"): its bitmap alone takes tens of milliseconds; the
-            # statistics of the gram index know it is common.
-            # (Several grams: their intersection is what the bitmap holds; just probe it.)
-            part_estimate = self._planner_rows(s, cand.parts[0]) if len(cand.parts) == 1 else 0.0
+            # statistics of the gram index know it is common. Several grams hold at most the rows of
+            # the rarest one; when even that is in most names ("有限公", "限公司") a scan finds the
+            # matches long before the bitmaps are built. (Without statistics several grams are probed.)
+            if stats is not None:
+                part_estimate = min(stats.rows(g) for g in cand.grams)
+            elif len(cand.parts) == 1:
+                part_estimate = self._planner_rows(s, cand.parts[0])
+            own = seg.exact_candidates and len(cand.parts) == 1 and plan.filters is None
+            at_least = stats.at_least(cand.grams[0]) if stats is not None else 0.0
+            if own and taken is not None and at_least > STATS_BIG * COUNT_CAP + taken:
+                # The one gram is the whole term (一 or 两 characters) and, by the statistics ANALYZE
+                # keeps of the gram index, in at least twice COUNT_CAP rows even if every row changed
+                # since was one of them — as for "own" below, all segments together hold more than
+                # COUNT_CAP. Its bitmap alone would cost 10–25 ms.
+                return _Decision(big, (), None)
             if part_estimate <= 10 * COUNT_CAP:
                 probe = self._pg_probe(s, cand, where, SAMPLE // 5)
                 total = probe[0] if probe is not None else None
@@ -1186,9 +1219,12 @@ class SearchService(Service):
                     return _Decision(big, (), None)
                 n = self._count_where(s, cand, where, COUNT_CAP + 1)
         else:
-            estimate = self._planner_rows(s, where if cand is None else cand.sql.and_(where))
+            btree = cand is not None and not cand.parts  # a b-tree range: always counted by a scan
+            estimate = (
+                0.0 if btree else self._planner_rows(s, where if cand is None else cand.sql.and_(where))
+            )
             estimate = max(estimate, part_estimate)
-            if estimate > 2 * COUNT_CAP or (cand is not None and not cand.parts):
+            if estimate > 2 * COUNT_CAP or btree:
                 # Many match (or a b-tree range: initials, USCC prefix): a scan finds COUNT_CAP + 1
                 # of them soon — for a range, of an index that holds the column (index-only); for a
                 # common gram, of the table in its physical order (the name index would cross whole
@@ -1212,6 +1248,38 @@ class SearchService(Service):
             ids = self._materialise(s, cand, where, order)
             return _Decision("ids", ids, len(ids))
         return _Decision(big, (), n)
+
+    def _gram_stats(self, s: Session, fld: str) -> _GramStats | None:
+        """What ANALYZE knows of the gram index of ``fld`` (its most common grams), read once per
+        connection and again after GRAM_STATS_MAX_AGE_S; None when it has no statistics yet."""
+        info = s.connection().info
+        loaded = info.get("gxq_gram_stats")
+        if loaded is None or time.monotonic() - loaded[0] > GRAM_STATS_MAX_AGE_S:
+            rows = s.execute(
+                text(
+                    "SELECT s.tablename, CAST(CAST(s.most_common_elems AS text) AS text[]),"
+                    " s.most_common_elem_freqs, s.null_frac, c.reltuples, t.n_mod_since_analyze"
+                    " FROM pg_stats s JOIN pg_class c ON c.relname = 'enterprises'"
+                    " AND c.relnamespace = to_regnamespace(current_schema())"
+                    " JOIN pg_stat_user_tables t ON t.relid = c.oid"
+                    " WHERE s.schemaname = current_schema() AND s.tablename LIKE 'ix\\_enterprises\\_search\\_%'"
+                    " AND s.most_common_elems IS NOT NULL"
+                )
+            )
+            by_field: dict[str, _GramStats] = {}
+            for index, elems, freqs, null_frac, reltuples, changed in rows:
+                if not elems or not freqs or reltuples is None or reltuples <= 0:
+                    continue
+                live = float(reltuples) * (1.0 - float(null_frac or 0.0))
+                by_field[index.removeprefix("ix_enterprises_search_")] = _GramStats(
+                    dict(zip(elems, (float(f) for f in freqs), strict=False)),
+                    float(freqs[-3]),
+                    live,
+                    float(changed or 0),
+                )
+            loaded = (time.monotonic(), by_field)
+            info["gxq_gram_stats"] = loaded
+        return loaded[1].get(fld)
 
     def _pg_probe(self, s: Session, cand: _Cand, where: _Sql, sample: int) -> tuple[int, int, int] | None:
         """One statement for (candidates in the GIN bitmap, candidates read, real matches among them):
@@ -1421,15 +1489,16 @@ class SearchService(Service):
             "index": ("on", "off", "off"),  # many: an (index-only) scan finds enough of them at once
             "any": ("on", "on", "on"),
         }[kind]
-        if settings != s.info.get("gxq_plan_settings"):
+        info = s.connection().info  # (the search's own connection: the settings stay on it)
+        if settings != info.get("gxq_plan_settings"):
             s.execute(
                 text(
-                    "SELECT set_config('enable_indexscan', :a, true), set_config('enable_bitmapscan', :b, true),"
-                    " set_config('enable_seqscan', :c, true)"
+                    "SELECT set_config('enable_indexscan', :a, false),"
+                    " set_config('enable_bitmapscan', :b, false), set_config('enable_seqscan', :c, false)"
                 ),
                 {"a": settings[0], "b": settings[1], "c": settings[2]},
             )
-            s.info["gxq_plan_settings"] = settings
+            info["gxq_plan_settings"] = settings
 
     # -- reading pages
 
@@ -1489,34 +1558,7 @@ class SearchService(Service):
     def _rows(self, s: Session, ids: list[tuple[int, str]]) -> tuple[EnterpriseRow, ...]:
         if not ids:
             return ()
-        e = Enterprise.__table__.c
-
-        def flag(model: Any, *extra: Any) -> Any:
-            t = model.__table__.c
-            return exists().where(t.enterprise_id == e.id, t.removed_on.is_(None), *extra)
-
-        le = ListEntry.__table__.c
-        stmt = select(
-            e.id,
-            e.uscc,
-            e.reg_no,
-            e.name,
-            e.legal_rep,
-            e.status,
-            e.subject_category,
-            e.subject_type,
-            e.industry_section,
-            e.established_on,
-            e.address,
-            e.is_small_micro,
-            e.risk_class,
-            flag(AbnormalListing).label("abnormal"),
-            flag(SeriousViolation).label("serious"),
-            flag(ListEntry, le.kind == "black").label("black"),
-            flag(ListEntry, le.kind == "red").label("red"),
-            flag(ListEntry, le.kind == "judgment_debtor").label("debtor"),
-        ).where(e.id.in_([i for i, _ in ids]))
-        by_id = {r.id: r for r in s.execute(stmt)}
+        by_id = {r.id: r for r in s.execute(_rows_statement(), {"ids": [i for i, _ in ids]})}
         out = []
         for i, label in ids:
             r = by_id.get(i)
@@ -1548,6 +1590,70 @@ class SearchService(Service):
         return tuple(out)
 
 
+@dataclass(frozen=True)
+class _GramStats:
+    """PostgreSQL: the most common grams of one gram index and their share of the rows (pg_stats)."""
+
+    freqs: dict[str, float]
+    min_freq: float  # a gram not listed is in fewer rows than this share
+    live_rows: float  # rows with a value (the table's estimated rows less the NULLs)
+    changed: float  # rows inserted, updated or deleted since that ANALYZE
+
+    def rows(self, gram: str) -> float:
+        """Estimated rows holding ``gram`` (for one not listed: about the most it can be)."""
+        return self.freqs.get(gram, self.min_freq) * self.live_rows
+
+    def at_least(self, gram: str) -> float:
+        """Rows that still hold a listed ``gram`` even if every change since ANALYZE took it away."""
+        return self.freqs[gram] * self.live_rows - self.changed if gram in self.freqs else 0.0
+
+
+def _rarest_grams(cand: _Cand, stats: _GramStats) -> _Cand:
+    """The gram candidates without the grams that are far more common than the rarest one: each gram's
+    GIN bitmap costs in proportion to its rows ("公司" is in nearly every name), while the rows are
+    re-checked anyway. The candidates stay a superset of the matches."""
+    sizes = [stats.rows(g) for g in cand.grams]
+    limit = 3 * min(sizes)
+    keep = [i for i, n in enumerate(sizes) if n <= limit]
+    if len(keep) == len(cand.parts):
+        return cand
+    parts = tuple(cand.parts[i] for i in keep)
+    sql = parts[0].and_(*parts[1:]) if len(parts) > 1 else parts[0]
+    return _Cand(sql, False, parts, cand.field, tuple(cand.grams[i] for i in keep))
+
+
+@functools.cache
+def _rows_statement() -> Select[Any]:
+    """The display columns and badges of the listed ids (built once: building it costs ~1 ms)."""
+    e = Enterprise.__table__.c
+
+    def flag(model: Any, *extra: Any) -> Any:
+        t = model.__table__.c
+        return exists().where(t.enterprise_id == e.id, t.removed_on.is_(None), *extra)
+
+    le = ListEntry.__table__.c
+    return select(
+        e.id,
+        e.uscc,
+        e.reg_no,
+        e.name,
+        e.legal_rep,
+        e.status,
+        e.subject_category,
+        e.subject_type,
+        e.industry_section,
+        e.established_on,
+        e.address,
+        e.is_small_micro,
+        e.risk_class,
+        flag(AbnormalListing).label("abnormal"),
+        flag(SeriousViolation).label("serious"),
+        flag(ListEntry, le.kind == "black").label("black"),
+        flag(ListEntry, le.kind == "red").label("red"),
+        flag(ListEntry, le.kind == "judgment_debtor").label("debtor"),
+    ).where(e.id.in_(bindparam("ids", expanding=True)))
+
+
 def _check_page_size(page_size: int) -> int:
     return max(1, min(int(page_size), MAX_PAGE_SIZE))
 
@@ -1577,7 +1683,7 @@ class _GuardedSession:
         self._raw: Any = None
 
     def __enter__(self) -> Session:
-        self._cm = self.svc.read()
+        self._cm = self.svc.read(own_pool=True)
         s: Session = self._cm.__enter__()
         self._session = s
         deadline = time.monotonic() + STATEMENT_TIMEOUT_S
@@ -1593,15 +1699,20 @@ class _GuardedSession:
         else:
             # The gram functions are costed high (see db.search_index); JIT would then compile every
             # query for tens of milliseconds to save microseconds. Parallel workers take milliseconds
-            # to start, for statements that stop after a page or a capped count. (One round trip.)
-            s.execute(
-                text(
-                    "SELECT set_config('statement_timeout', :t, true), set_config('jit', 'off', true),"
-                    " set_config('max_parallel_workers_per_gather', '0', true),"
-                    " set_config('lock_timeout', :l, true)"
-                ),
-                {"t": f"{STATEMENT_TIMEOUT_S}s", "l": f"{int(LOCK_TIMEOUT_S * 1000)}ms"},
-            )
+            # to start, for statements that stop after a page or a capped count. The connection is
+            # the search's own (Database.read_engine): set once, the settings stay on it.
+            want = (STATEMENT_TIMEOUT_S, LOCK_TIMEOUT_S)
+            info = s.connection().info
+            if info.get("gxq_search_limits") != want:
+                s.execute(
+                    text(
+                        "SELECT set_config('statement_timeout', :t, false), set_config('jit', 'off', false),"
+                        " set_config('max_parallel_workers_per_gather', '0', false),"
+                        " set_config('lock_timeout', :l, false)"
+                    ),
+                    {"t": f"{STATEMENT_TIMEOUT_S}s", "l": f"{int(LOCK_TIMEOUT_S * 1000)}ms"},
+                )
+                info["gxq_search_limits"] = want
         return s
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
