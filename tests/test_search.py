@@ -560,3 +560,25 @@ def test_postgres_gram_statistics_only_skip_counts_they_are_sure_of(
     assert len(rows) == len(set(rows)) == len(expected)
     with db.session() as s:
         assert {s.get(Enterprise, i).name for i in rows} == expected  # type: ignore[union-attr]
+
+
+def test_postgres_search_survives_a_dropped_connection(
+    db: Database, svc: SearchService, district: dict[str, int]
+) -> None:
+    """The search pool does not ping before each use: a pooled connection the server has dropped (a
+    restart, a network cut) costs one failed try, and the search runs again on a fresh connection."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    before = find(svc, "秦岭")  # leaves a connection in the search pool
+    assert before.total == 3
+    with db.engine.connect() as admin:
+        killed = admin.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = 'gxq-desktop-search'"
+            )
+        ).scalar_one()
+    assert killed >= 1
+    time.sleep(0.2)  # let the server close it
+    page = find(svc, "秦岭")
+    assert [r.id for r in page.rows] == [r.id for r in before.rows] and page.total == 3

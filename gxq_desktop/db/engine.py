@@ -73,7 +73,6 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessionmaker, "before_flush", _stamp_actor)
-        self._pre_ping = pool_pre_ping
         self._read_engine: Engine | None = None
         self._read_sessionmaker: sessionmaker[Session] | None = None
 
@@ -107,7 +106,8 @@ class Database:
         anyway), so it saves the BEGIN and ROLLBACK round trips; and settings made with
         ``set_config(…, false)`` stay on the connection, so a search sets its timeouts and plan
         settings once per connection instead of once per search — without leaking them into the
-        main pool's writes.
+        main pool's writes. No ping before each use (a round trip per search): the search itself
+        tries again once on a fresh connection when a pooled one turns out to be gone.
         """
         if self.is_sqlite:
             return self.engine
@@ -116,7 +116,7 @@ class Database:
                 self.url,
                 future=True,
                 isolation_level="AUTOCOMMIT",
-                pool_pre_ping=self._pre_ping,
+                pool_pre_ping=False,
                 connect_args={"connect_timeout": 5, "application_name": "gxq-desktop-search"},
             )
             self._read_sessionmaker = sessionmaker(self._read_engine, expire_on_commit=False)

@@ -859,14 +859,17 @@ class SearchService(Service):
         self.require(Permission.VIEW_DATA)
         page_size = _check_page_size(page_size)
         started = time.perf_counter()
-        with _GuardedSession(self, cancel) as s:
+
+        def first_page(s: Session) -> SearchPage:
             plan = _build_plan(s, query, self._d, None)
             exact = next((seg.fixed_ids for seg in plan.segments if seg.fixed_ids is not None), ())
             cursor = SearchCursor(query, 0, 0, None, tuple(None for _ in plan.segments), exact, 0)
             total, capped, cursor = self._count(s, plan, cursor, cancel)
             rows, next_cursor = self._fetch(s, plan, cursor, page_size, cancel)
-        elapsed = (time.perf_counter() - started) * 1000
-        return SearchPage(rows, total, capped, next_cursor, plan.parsed, elapsed)
+            elapsed = (time.perf_counter() - started) * 1000
+            return SearchPage(rows, total, capped, next_cursor, plan.parsed, elapsed)
+
+        return self._run(first_page, cancel)
 
     def fetch_more(
         self, cursor: SearchCursor, *, page_size: int = PAGE_SIZE, cancel: Cancel | None = None
@@ -876,11 +879,28 @@ class SearchService(Service):
         page_size = _check_page_size(page_size)
         started = time.perf_counter()
         total, capped = _known_total(cursor)
-        with _GuardedSession(self, cancel) as s:
+
+        def next_page(s: Session) -> SearchPage:
             plan = _build_plan(s, cursor.query, self._d, cursor.exact_ids)
             rows, next_cursor = self._fetch(s, plan, cursor, page_size, cancel)
-        elapsed = (time.perf_counter() - started) * 1000
-        return SearchPage(rows, total, capped, next_cursor, plan.parsed, elapsed)
+            elapsed = (time.perf_counter() - started) * 1000
+            return SearchPage(rows, total, capped, next_cursor, plan.parsed, elapsed)
+
+        return self._run(next_page, cancel)
+
+    def _run(self, work: Callable[[Session], SearchPage], cancel: Cancel | None) -> SearchPage:
+        """``work`` in a guarded read session; once more on a fresh connection when the pooled one was
+        gone (a server restart, a dropped network link: the search pool does not ping before each use).
+        A search only reads, so running it again is safe."""
+        for attempt in (1, 2):
+            try:
+                with _GuardedSession(self, cancel) as s:
+                    return work(s)
+            except DatabaseError as exc:
+                lost = getattr(exc.__cause__, "connection_invalidated", False)
+                if attempt == 2 or not lost:
+                    raise
+        raise AssertionError("unreachable")
 
     def iter_rows(
         self, query: SearchQuery, *, limit: int, batch: int = 1000, cancel: Cancel | None = None
