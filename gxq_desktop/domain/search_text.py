@@ -244,14 +244,3 @@ def fts_trigrams(term: str, limit: int = 8) -> list[str]:
         step = (len(grams) - 1) / (limit - 1)
         grams = list(dict.fromkeys(grams[round(i * step)] for i in range(limit)))
     return grams
-
-
-def bigrams_covering(term: str) -> list[str]:
-    """Substrings of at most 2 characters that together cover ``term`` (for gram-array indexes)."""
-    if len(term) <= 2:
-        return [term]
-    grams = [term[i : i + 2] for i in range(0, len(term) - 1, 2)]
-    last = term[-2:]
-    if grams[-1] != last:
-        grams.append(last)
-    return grams

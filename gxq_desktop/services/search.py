@@ -79,7 +79,6 @@ from gxq_desktop.domain.search_text import (
     LONG_TERM,
     ParsedQuery,
     QueryKind,
-    bigrams_covering,
     fts_phrase_chars,
     fts_trigrams,
     is_pinyin_sequence,
@@ -382,7 +381,10 @@ class _Dialect:
             expr = " AND ".join(f"{{{fld}}}: {fts_phrase_chars(t)}" for t in terms)
             return self.fts("enterprise_fts_chr", expr, names), True
         exact = len(terms) == 1 and len(terms[0]) <= 2
-        return self.grams(fld, [g for t in terms for g in bigrams_covering(t)], names), exact
+        # Every overlapping pair, not just a cover: the gram statistics then pick the rarest ones
+        # ("技西" of "科技西安", where "科技" and "西安" are in most names; see _rarest_grams).
+        pairs = [t[i : i + 2] for t in terms for i in range(max(len(t) - 1, 1))]
+        return self.grams(fld, pairs, names), exact
 
     def trigram_candidates(self, fld: str, table: str, term: str, names: _Names) -> tuple[_Cand, bool]:
         """Candidates for a field indexed by trigrams only (address, scope, pinyin, codes)."""
@@ -1190,6 +1192,8 @@ class SearchService(Service):
         statistics say whether the set is big; a big one is counted by a scan that stops at
         COUNT_CAP + 1 matches."""
         cand = seg.candidates
+        # Counting stops where this segment and the rows shown before it pass COUNT_CAP together.
+        need = COUNT_CAP + 1 - (taken or 0)
         total = None
         probe: tuple[int, int, int] | None = None
         part_estimate = 0.0
@@ -1237,7 +1241,7 @@ class SearchService(Service):
                 margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / max(examined, 1)) + 0.02
                 if total * (p - margin) > 1.2 * COUNT_CAP:
                     return _Decision(big, (), None)
-                n = self._count_where(s, cand, where, COUNT_CAP + 1)
+                n = self._count_where(s, cand, where, need)
         else:
             btree = cand is not None and not cand.parts  # a b-tree range: always counted by a scan
             estimate = (
@@ -1264,10 +1268,12 @@ class SearchService(Service):
                 # runs of similar names first: all 个体工商户 are "西安高新区…").
                 self._hint(s, "scan" if cand is not None and cand.parts else "index")
                 cond = where if cand is None or cand.parts else cand.sql.and_(where)
-                sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {cond.sql} LIMIT {COUNT_CAP + 1}) AS n"
+                sql = f"SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE {cond.sql} LIMIT {need}) AS n"
                 n = int(s.execute(text(sql), cond.dict).scalar_one())
             else:
-                n = self._count_where(s, cand, where, COUNT_CAP + 1)
+                n = self._count_where(s, cand, where, need)
+        if n >= need:
+            return _Decision(big, (), None)  # with the rows before it, more than COUNT_CAP
         return self._by_count(s, n, cand, where, order, sort_limit, big)
 
     def _by_count(
