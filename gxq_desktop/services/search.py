@@ -1241,6 +1241,12 @@ class SearchService(Service):
                 margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / max(examined, 1)) + 0.02
                 if total * (p - margin) > 1.2 * COUNT_CAP:
                     return _Decision(big, (), None)
+                if total * p <= sort_limit:
+                    # Probably few enough to sort: read and sort them at once (one pass over the
+                    # candidates instead of a count and then a read).
+                    ids = self._materialise(s, cand, where, order, sort_limit + 1)
+                    if len(ids) <= sort_limit:
+                        return _Decision("ids", ids, len(ids))
                 n = self._count_where(s, cand, where, need)
         else:
             btree = cand is not None and not cand.parts  # a b-tree range: always counted by a scan
@@ -1248,9 +1254,10 @@ class SearchService(Service):
                 0.0 if btree else self._planner_rows(s, where if cand is None else cand.sql.and_(where))
             )
             estimate = max(estimate, part_estimate)
-            if btree:
-                # Usually a handful (the codes ending in "522D"): read at most SORT_LIMIT + 1 of them
-                # from the range and sort those — one statement instead of a count and a read.
+            if btree and seg.key in ("uscc_suffix", "uscc_prefix"):
+                # A handful (the codes ending in "522D"): read at most SORT_LIMIT + 1 of them from the
+                # range and sort those — one statement instead of a count and a read. (Initials
+                # prefixes are often thousands: those are counted first, from the index alone.)
                 assert cand is not None
                 self._hint(s, "index")
                 cond = cand.sql.and_(where)
