@@ -158,3 +158,28 @@ def test_cancelling_a_check_shows_a_message_and_changes_nothing(
     qtbot.waitUntil(lambda: "取消" in tab.message.text(), timeout=20_000)
     assert tab.preview is None and not tab.import_button.isEnabled() and tab.check_button.isEnabled()
     assert _count(sqlite_db) == 0
+
+
+def test_closing_the_window_removes_the_rejected_rows_workbook(
+    qtbot: QtBot, sqlite_db: Database, tmp_path: Path
+) -> None:
+    """The workbook of rejected rows is a temporary file (保存错误行 copies it): it goes with the window."""
+    from gxq_desktop.gui.main_window import MainWindow
+
+    make_departments(sqlite_db)
+    head = make_user(sqlite_db, Role.SECTION_HEAD, "kezhang")
+    window = MainWindow(sqlite_db, head)
+    qtbot.addWidget(window)
+    window.show()
+    pane = window.show_pane("import")
+    assert isinstance(pane, ImportPane)
+    tab = pane.import_tab
+    f = write_xlsx(tmp_path / "登记.xlsx", [["统一社会信用代码", "企业名称"], ["not-a-code", "某某公司"]])
+    tab.set_file(str(f))
+    tab.set_record_type("enterprise")
+    tab.check()
+    qtbot.waitUntil(lambda: tab.preview is not None, timeout=10_000)
+    rejected = tab.rejected_file
+    assert rejected is not None and Path(rejected).exists()
+    window.close()
+    assert not Path(rejected).exists()

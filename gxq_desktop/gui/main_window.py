@@ -288,4 +288,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         log.info("main window closed (%s)", "logout" if self.logging_out else "quit")
+        for pane in self.panes.values():
+            if isinstance(pane, Pane):
+                pane.release()
         super().closeEvent(event)

@@ -32,3 +32,7 @@ class Pane(QWidget):
 
     def refresh(self) -> None:  # pragma: no cover - overridden
         pass
+
+    def release(self) -> None:
+        """The window is closing (quit or logout): remove what the pane keeps outside the database
+        (temporary files)."""

@@ -709,5 +709,10 @@ class ImportPane(Pane):
         self._departments_loaded = True
         self.import_tab.set_departments(departments)
 
+    def release(self) -> None:
+        """The rejected-rows workbook of the last check or import is a temporary file (the clerk saves
+        a copy with 保存错误行): it goes when the window closes."""
+        self.import_tab._replace_rejected(None)
+
 
 __all__ = ["HistoryTab", "ImportPane", "ImportTab", "PreviewRow", "Problem"]
