@@ -12,6 +12,11 @@ database (indexes built after loading, and timed) and the same queries run there
 
 Targets on a two-core machine: SQLite median ≤ 15 ms and p95 ≤ 60 ms for every kind; PostgreSQL within
 2× of SQLite.
+
+PostgreSQL figures depend on the server's ``shared_buffers``: the enterprise table of a million rows is
+about 640 MB, and with the default 128 MB the pages a common word's count reads come from the operating
+system's cache instead (about twice the time). A district's server should hold the table (the README
+says so); the figures in the notes name the setting they were measured with.
 """
 
 from __future__ import annotations
