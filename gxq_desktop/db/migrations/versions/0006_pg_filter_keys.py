@@ -8,9 +8,10 @@ See gxq_desktop/db/search_index.py ("filter keys"): the side table of packed fil
 in 0005_filter_keys, now on PostgreSQL, kept exact by PL/pgSQL triggers on ``enterprises`` and the
 record tables, with its index and the narrow (id, name, established_on) sort index. Only where the
 search index exists (it is optional); databases that already have the keys (PostgreSQL databases created
-at 0002 by this version) are left alone. SQLite: nothing to do (0005 made them). About 25 s per
-1,000,000 enterprises; ``enterprises`` is locked for writing meanwhile (only an administrator upgrades
-a shared database).
+at 0002 by this version) are left alone. SQLite: nothing to do (0005 made them). About 5 s per
+1,000,000 enterprises, during which ``enterprises`` and the record tables are locked (only an
+administrator upgrades a shared database). Index-only reads of the new keys want a VACUUM of
+``enterprise_filter_keys`` afterwards (autovacuum does it soon after such an insert).
 """
 
 from collections.abc import Sequence
