@@ -78,7 +78,8 @@ def memory_keyring(isolated_environment: MemoryKeyring) -> MemoryKeyring:
 # --------------------------------------------------------------------------- databases
 
 _counter = itertools.count()
-_TEMPLATE = "gxq_test_template"
+# One per test run: two runs against the same server (two worktrees) must not drop each other's.
+_TEMPLATE = f"gxq_test_template_{os.getpid()}"
 
 
 def _pg_admin_engine():  # type: ignore[no-untyped-def]

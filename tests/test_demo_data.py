@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -258,28 +259,49 @@ def test_bulk_load_keeps_the_search_index_complete(sqlite_db: Database) -> None:
         s.rollback()
 
 
+@pytest.mark.db
 def test_bulk_demo_load_leaves_the_search_index_and_filter_keys_as_they_were(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large demo load drops the search index's insert trigger and the filter keys and builds them
-    again at the end: every trigger and index is back, and the keys answer for every enterprise."""
+    """A large demo load drops the search index's insert trigger (SQLite) and the filter keys and builds
+    them again at the end: every trigger and index is back, and the keys answer for every enterprise."""
     from gxq_desktop.db import search_index
     from gxq_desktop.services import demo_data
     from gxq_desktop.services.context import Actor
     from gxq_desktop.services.search import SearchFilters, SearchQuery, SearchService
 
+    from .test_import_bulk import _schema
+    from .test_search_filter_keys import check_keys
+
+    def schema() -> list[Any]:  # every trigger and index (ANALYZE adds sqlite_stat1: not compared)
+        if not db.is_sqlite:
+            return _schema(db)
+        with db.session() as s:
+            sql = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') ORDER BY name"
+            return list(s.execute(text(sql)).all())
+
     monkeypatch.setattr(demo_data, "BULK_INDEX_THRESHOLD", 50)  # this small load takes the bulk path
-    schema = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') ORDER BY name"
-    with sqlite_db.session() as s:
-        before = s.execute(text(schema)).all()
-    generate_demo_data(sqlite_db, enterprises=120, seed=9, today=TODAY)
-    with sqlite_db.session() as s:
-        assert s.execute(text(schema)).all() == before
+    before = schema()
+    calls: list[str] = []
+    with pytest.raises(CancelledError):  # a cancelled load leaves every trigger and index as it was
+        generate_demo_data(
+            db,
+            enterprises=120,
+            seed=9,
+            today=TODAY,
+            progress=lambda d, t, p: calls.append(p),
+            cancel=lambda: bool(calls),
+        )
+    assert calls and schema() == before
+    generate_demo_data(db, enterprises=120, seed=9, today=TODAY)
+    assert schema() == before
+    with db.session() as s:
         keys = s.scalar(text(f"SELECT count(*) FROM {search_index.FILTER_KEYS}"))
         assert keys == s.scalar(select(func.count()).select_from(Enterprise)) == 120
         listed = set(
             s.scalars(select(AbnormalListing.enterprise_id).where(AbnormalListing.removed_on.is_(None)))
         )
-    svc = SearchService(sqlite_db, Actor(None, "t", "t", Role.ADMIN))
+    check_keys(db)
+    svc = SearchService(db, Actor(None, "t", "t", Role.ADMIN))
     page = svc.search(SearchQuery(filters=SearchFilters(abnormal=True)), page_size=200)
     assert listed and {r.id for r in page.rows} == listed

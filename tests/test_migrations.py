@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 
 from gxq_desktop.db import migrate
 from gxq_desktop.db.engine import Database
@@ -185,3 +186,46 @@ def test_0005_adds_filter_keys_to_an_existing_search_index(tmp_path: Path) -> No
     assert [e.name for e in page.rows] == ["西安秦岭数据有限公司"]
     page = search.search(SearchQuery("", SearchFilters(small_micro=True, statuses=("存续",))))
     assert [e.name for e in page.rows] == ["西安终南数据有限公司"]
+
+
+@pytest.mark.db
+def test_0006_gives_postgresql_filter_keys_and_its_downgrade_takes_them_away(db: Database) -> None:
+    from alembic import command
+
+    from gxq_desktop.db import search_index
+    from gxq_desktop.db.models import AbnormalListing
+    from gxq_desktop.services.context import command_line_actor
+    from gxq_desktop.services.search import SearchFilters, SearchQuery, SearchService
+
+    from .search_builders import add_department, add_enterprises, enterprise_row
+    from .test_search_filter_keys import check_keys
+
+    ids = add_enterprises(
+        db, [enterprise_row("西安秦岭数据有限公司", status="吊销"), enterprise_row("西安终南数据有限公司")]
+    )
+    row = {"list_reason": "未按规定报送年度报告", "listed_on": dt.date(2025, 1, 1), "enterprise_id": ids[0]}
+    with db.transaction() as s:
+        s.execute(insert(AbnormalListing), [{**row, "department_id": add_department(db)}])
+    triggers = (
+        "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%fkey%' OR tgname LIKE 'enterprise_filter%'"
+    )
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005_filter_keys")
+        # PostgreSQL: the keys are gone with their triggers and functions; SQLite keeps 0005's.
+        assert search_index.has_filter_keys(conn) == db.is_sqlite
+        if not db.is_sqlite:
+            assert conn.execute(text(triggers)).scalar_one() == 0
+            functions = "SELECT count(*) FROM pg_proc WHERE proname LIKE '%fkey%' OR proname LIKE 'enterprise_filter%'"
+            assert conn.execute(text(functions)).scalar_one() == 0
+    assert migrate.schema_status(db).state is migrate.SchemaState.OLDER
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        assert search_index.has_filter_keys(conn)
+        if not db.is_sqlite:
+            assert conn.execute(text(triggers)).scalar_one() == 18  # 3 on enterprises, 3 on each record table
+    check_keys(db)
+    search = SearchService(db, command_line_actor())
+    page = search.search(SearchQuery("", SearchFilters(statuses=("吊销",), abnormal=True)))
+    assert [e.id for e in page.rows] == [ids[0]]

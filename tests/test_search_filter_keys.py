@@ -1,6 +1,6 @@
-"""Searches with filters only: exactly the enterprises a plain reference selects, on SQLite (through the
-filter keys of ``db.search_index``) and PostgreSQL, before and after every kind of write — ORM edits,
-Core bulk updates, multi-row inserts of records, removals, deletes, an import and its undo."""
+"""Searches with filters only: exactly the enterprises a plain reference selects, on SQLite and
+PostgreSQL (through the filter keys of ``db.search_index``), before and after every kind of write — ORM
+edits, Core bulk updates, multi-row inserts of records, removals, deletes, an import and its undo."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import dataclasses
 import datetime as dt
 import itertools
 import random
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 
 from gxq_desktop.db import search_index
 from gxq_desktop.db.engine import Database
@@ -239,9 +241,7 @@ def check_filters(db: Database, svc: SearchService, filters: list[SearchFilters]
 
 
 def check_keys(db: Database) -> None:
-    """SQLite: the keys the triggers kept are those a fresh fill gives (and every key has its group)."""
-    if not db.is_sqlite:
-        return
+    """The keys the triggers kept are those a fresh fill gives (and every key has its group)."""
     keys = f"SELECT id, fkey, established_on, license_until FROM {search_index.FILTER_KEYS} ORDER BY id"
     groups = (
         f"SELECT fkey FROM {search_index.FILTER_KEYS} EXCEPT SELECT fkey FROM {search_index.FILTER_GROUPS}"
@@ -301,7 +301,14 @@ def test_filters_follow_every_kind_of_write(db: Database, svc: SearchService, to
         s.execute(
             update(License).where(lic.id.in_(licences[1::3])).values(valid_until=TODAY - dt.timedelta(days=1))
         )
-        s.execute(update(License).where(lic.id == licences[2]).values(enterprise_id=town[0]))
+        # A licence moved to another enterprise: its flag leaves the one and reaches the other.
+        held = s.execute(
+            select(lic.enterprise_id, func.count()).where(lic.status == "有效").group_by(lic.enterprise_id)
+        ).all()
+        lone = next(int(eid) for eid, n in held if n == 1)
+        moved = s.scalars(select(lic.id).where(lic.enterprise_id == lone, lic.status == "有效")).one()
+        without = next(i for i in town if i not in {eid for eid, _ in held})
+        s.execute(update(License).where(lic.id == moved).values(enterprise_id=without))
         party = s.scalars(select(PartyOrganization)).first()
         assert party is not None
         s.delete(party)  # ORM delete of a record
@@ -353,35 +360,38 @@ def test_filters_after_an_import_and_its_undo(
     check_keys(db)
 
 
-def test_a_database_without_filter_keys_still_searches(sqlite_db: Database) -> None:
+@pytest.mark.db
+def test_a_database_without_filter_keys_still_searches(db: Database) -> None:
     """An index built before the filter keys (or dropped by hand): the searches decide as before."""
-    svc = SearchService(sqlite_db, Actor(None, "t", "t", Role.ADMIN))
+    svc = SearchService(db, Actor(None, "t", "t", Role.ADMIN))
     rng = random.Random(5)
-    ids = add_enterprises(sqlite_db, [_enterprise(rng, i) for i in range(80)])
-    _insert_records(sqlite_db, _records(rng, ids, add_department(sqlite_db), 80))
+    ids = add_enterprises(db, [_enterprise(rng, i) for i in range(80)])
+    _insert_records(db, _records(rng, ids, add_department(db), 80))
     filters = random_filters(random.Random(9), 20)
-    with sqlite_db.engine.begin() as conn:
-        for stmt in search_index.filter_keys_drop():
+    with db.engine.begin() as conn:
+        for stmt in search_index.filter_keys_drop(pg=not db.is_sqlite):
             conn.execute(text(stmt))
-    check_filters(sqlite_db, svc, filters, 10_000)
+        assert not search_index.has_filter_keys(conn)
+    check_filters(db, svc, filters, 10_000)
 
 
+@pytest.mark.db
 def test_filter_keys_are_used_and_exact_for_a_combination(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The keys path answers (not the per-id checks), and a licence counts only while valid."""
-    svc = SearchService(sqlite_db, Actor(None, "t", "t", Role.ADMIN))
+    svc = SearchService(db, Actor(None, "t", "t", Role.ADMIN))
 
     def per_id_checks(*_a: object) -> None:
         raise AssertionError("the filter keys should have answered")
 
     monkeypatch.setattr(SearchService, "_drive_filters", per_id_checks)
     rows = [enterprise_row(f"西安许可{i}号有限公司", is_small_micro=i % 2 == 0) for i in range(6)]
-    ids = add_enterprises(sqlite_db, rows)
-    dept = add_department(sqlite_db)
+    ids = add_enterprises(db, rows)
+    dept = add_department(db)
     lic = {"license_no": "JY1", "name": "食品经营许可证", "status": "有效", "department_id": dept}
     _insert_records(
-        sqlite_db,
+        db,
         {
             License: [
                 {**lic, "enterprise_id": ids[0], "valid_until": TODAY},
@@ -392,19 +402,63 @@ def test_filter_keys_are_used_and_exact_for_a_combination(
             ]
         },
     )
-    plan_sql = search_mod._filter_keys_sql(SearchFilters(licensed=True, small_micro=True), TODAY)
+    lite = db.is_sqlite
+    plan_sql = search_mod._filter_keys_sql(SearchFilters(licensed=True, small_micro=True), TODAY, sqlite=lite)
     assert plan_sql is not None and search_index.FILTER_KEYS in plan_sql.sql
-    assert (
-        search_mod._filter_keys_sql(SearchFilters(inspected_within_year=True, small_micro=True), TODAY)
-        is None
-    )
-    assert (
-        search_mod._filter_keys_sql(SearchFilters(subject_category="其他主体", small_micro=True), TODAY)
-        is None
-    )
+    assert ("INDEXED BY" in plan_sql.sql) == lite
+    f = SearchFilters(inspected_within_year=True, small_micro=True)
+    assert search_mod._filter_keys_sql(f, TODAY, sqlite=lite) is None
+    f = SearchFilters(subject_category="其他主体", small_micro=True)
+    assert search_mod._filter_keys_sql(f, TODAY, sqlite=lite) is None
     page = svc.search(SearchQuery("", SearchFilters(licensed=True, small_micro=True)))
     assert [r.id for r in page.rows] == [ids[0]]
     page = svc.search(SearchQuery("", SearchFilters(licensed=True, statuses=("存续",))))
     assert {r.id for r in page.rows} == {ids[0], ids[1]}
     f = dataclasses.replace(SearchFilters(licensed=True, statuses=("存续",)), licensed=False)
     assert svc.search(SearchQuery("", f)).total == 6
+
+
+@pytest.mark.db
+def test_keys_stay_exact_when_two_transactions_change_one_enterprises_records(db: Database) -> None:
+    """PostgreSQL: a trigger that waits for another writer of the same key reads what it committed (a
+    second writer must not recompute the flag from records as they were before the first committed)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time")
+    [eid] = add_enterprises(db, [enterprise_row("西安并发测试有限公司")])
+    row = {
+        "list_reason": "未按规定报送年度报告",
+        "listed_on": dt.date(2023, 7, 1),
+        "department_id": add_department(db),
+        "enterprise_id": eid,
+    }
+    _insert_records(db, {AbnormalListing: [row]})
+    with db.session() as s:
+        old = s.scalars(select(AbnormalListing.id)).one()
+    errors: list[BaseException] = []
+
+    def remove_the_old_listing() -> None:
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(delete(AbnormalListing).where(AbnormalListing.id == old))
+        except BaseException as exc:  # (shown by the assertion below)
+            errors.append(exc)
+
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with db.engine.connect() as first, db.engine.connect() as watch:
+        first.execute(insert(AbnormalListing), [row])  # a new listing, not committed yet
+        second = threading.Thread(target=remove_the_old_listing)
+        second.start()
+        deadline = time.monotonic() + 10
+        while not watch.execute(waiting).scalar_one() and time.monotonic() < deadline:
+            watch.rollback()
+            time.sleep(0.02)
+        assert second.is_alive()  # the second writer waits for the first …
+        first.commit()
+        second.join(10)
+    assert not errors and not second.is_alive()
+    with db.session() as s:  # … and then saw the new listing: 经营异常 still holds
+        fkey = s.scalar(text(f"SELECT fkey FROM {search_index.FILTER_KEYS} WHERE id = :i"), {"i": eid})
+    assert fkey is not None and fkey & search_index.FLAG_RECORDS["abnormal"][0]
+    check_keys(db)

@@ -26,8 +26,8 @@ name, former names and legal representative (for 1–2 character queries, where 
 as FTS5's trigrams) and trigrams of address, scope, pinyin and codes. Expression indexes are
 maintained by PostgreSQL itself: no trigger, no extension, no superuser.
 
-SQLite also gets *filter keys* for searches with filters only (see "SQLite filter keys" below): a
-thin side table with each enterprise's filter values packed into one integer, kept exact by triggers on
+Both also get *filter keys* for searches with filters only (see "filter keys" below): a thin side
+table with each enterprise's filter values packed into one integer, kept exact by triggers on
 ``enterprises`` and the record tables the flags come from.
 
 PostgreSQL also gets b-tree indexes for keyset paging in name and date order, for the last four
@@ -139,15 +139,16 @@ def sqlite_index_ddl() -> list[str]:
     return [f"CREATE INDEX IF NOT EXISTS {n} ON enterprises {cols}" for n, cols in SQLITE_INDEXES.items()]
 
 
-# --------------------------------------------------------------------------- SQLite filter keys
+# --------------------------------------------------------------------------- filter keys
 
-# SQLite (migration 0005_filter_keys): a search with filters only and several of them must find the few
-# enterprises two big sets share (个体工商户 and 小微企业, 经营异常 and 持有许可 …). Checking one set's
-# ids one by one against the others costs a seek per id — a quarter of a second for 400,000 ids. So each
-# enterprise's filter values are packed into one integer key, kept in a thin side table by triggers:
+# Migrations 0005_filter_keys (SQLite) and 0006_pg_filter_keys (PostgreSQL): a search with filters only
+# and several of them must find the few enterprises two big sets share (个体工商户 and 小微企业, 经营异常
+# and 持有许可 …). Checking one set's ids one by one against the others costs a seek per id — a quarter
+# of a second for 400,000 ids. So each enterprise's filter values are packed into one integer key, kept
+# in a thin side table by triggers:
 #
 #     enterprise_filter_keys    id (= enterprises.id), fkey, established_on, license_until
-#                               index (fkey, established_on, license_until)
+#                               index (fkey, established_on, license_until) (PostgreSQL: INCLUDE (id))
 #     enterprise_filter_groups  every fkey that ever occurred (a few thousand; never shrinks)
 #
 # A search lists the groups whose key satisfies the filters (a scan of a few thousand integers) and
@@ -157,6 +158,12 @@ def sqlite_index_ddl() -> list[str]:
 # from, so every writer (the ORM, the import's multi-row inserts, its undo, deletes, an administrator's
 # SQL) keeps the keys exact; they are exact, not candidates, because counts rest on them.
 # Codes are stored: never reorder these tuples, only append (a code's field has room for more values).
+#
+# Both engines run the same statements (the ``pg`` arguments below mark the few differences: SQLite's
+# INSERT OR REPLACE/IGNORE is PostgreSQL's ON CONFLICT, a boolean is no integer there). PostgreSQL's
+# triggers are PL/pgSQL functions with the SQLite triggers' statements; as several transactions may
+# write at once there, a trigger that computes flags from the record tables first locks the enterprise's
+# key row, so that it reads the records only after any other writer of that key has committed.
 
 FILTER_KEYS = "enterprise_filter_keys"
 FILTER_GROUPS = "enterprise_filter_groups"
@@ -164,8 +171,12 @@ FILTER_KEYS_INDEX = "ix_enterprise_filter_keys"
 # The matches of such a search (up to 10,000) are shown sorted by name or date: this narrow index keyed
 # by id gives both without reading the wide rows.
 SORT_INDEX = "ix_enterprises_search_id_name"
-FILTER_KEYS_INSERT_TRIGGER = f"{FILTER_KEYS}_ai"  # bulk loads drop it and use filter_keys_fill()
+FILTER_KEYS_INSERT_TRIGGER = f"{FILTER_KEYS}_ai"  # bulk loads set it aside and use filter_keys_fill()
 NO_END = "9999-12-31"  # license_until of a licence without an end date
+# PostgreSQL: a bulk load does not drop the insert trigger — DROP TRIGGER would lock every search out of
+# ``enterprises`` until the load commits — but sets this setting for its own transaction (see
+# :func:`pg_defer_key_trigger`); the trigger's WHEN skips the rows while it is 'on'.
+PG_LOAD_SETTING = "gxq.filter_keys_by_load"
 
 # key field → (column, shift, width in bits, values with codes 1, 2, …). NULL is 0; a value not listed
 # gets the field's highest code (it matches no filter value that is listed).
@@ -199,6 +210,7 @@ _RECORD_SOURCES: dict[str, tuple[str, ...]] = {
     "licenses": ("enterprise_id", "status", "valid_until"),
 }
 _KEY_SOURCES = ("id", *(col for col, _, _, _ in KEY_FIELDS.values()), "is_small_micro", "established_on")
+_KEY_COLUMNS = "(id, fkey, established_on, license_until)"
 
 
 def key_code(field: str, value: str) -> int | None:
@@ -207,9 +219,15 @@ def key_code(field: str, value: str) -> int | None:
     return values.index(value) + 1 if value in values else None
 
 
-def _own_key(p: str) -> str:
+def _bit(cond: str, bit: int, pg: bool) -> str:
+    """SQL: ``bit`` where ``cond`` holds, else 0 (SQLite's truth values are the integers 1 and 0)."""
+    return f"(CASE WHEN {cond} THEN {bit} ELSE 0 END)" if pg else f"({cond} * {bit})"
+
+
+def _own_key(p: str, pg: bool = False) -> str:
     """SQL for the part of the key from the enterprise's own columns (row alias ``p``)."""
-    parts = [f"(CASE WHEN {p}.is_small_micro = 1 THEN {SMALL_MICRO_BIT} ELSE 0 END)"]
+    small_micro = f"{p}.is_small_micro" if pg else f"{p}.is_small_micro = 1"  # (PostgreSQL: a boolean)
+    parts = [f"(CASE WHEN {small_micro} THEN {SMALL_MICRO_BIT} ELSE 0 END)"]
     for col, shift, width, values in KEY_FIELDS.values():
         whens = " ".join(f"WHEN '{v}' THEN {i + 1}" for i, v in enumerate(values))
         other = (1 << width) - 1
@@ -219,17 +237,16 @@ def _own_key(p: str) -> str:
     return " | ".join(parts)
 
 
-def _flag_bits(eid: str, tables: tuple[str, ...] | None = None) -> str:
+def _flag_bits(eid: str, tables: tuple[str, ...] | None = None, pg: bool = False) -> str:
     """SQL for the record bits of enterprise ``eid`` (only those from ``tables``, else all)."""
     parts = [
-        f"(EXISTS (SELECT 1 FROM {table} x WHERE x.enterprise_id = {eid} AND {cond}) * {bit})"
+        _bit(f"EXISTS (SELECT 1 FROM {table} x WHERE x.enterprise_id = {eid} AND {cond})", bit, pg)
         for bit, table, cond in FLAG_RECORDS.values()
         if tables is None or table in tables
     ]
     if tables is None or "licenses" in tables:
-        parts.append(
-            f"(EXISTS (SELECT 1 FROM licenses x WHERE x.enterprise_id = {eid} AND {LICENSE_COND}) * {LICENSE_BIT})"
-        )
+        held = f"EXISTS (SELECT 1 FROM licenses x WHERE x.enterprise_id = {eid} AND {LICENSE_COND})"
+        parts.append(_bit(held, LICENSE_BIT, pg))
     return " | ".join(parts)
 
 
@@ -245,74 +262,158 @@ def _license_until(eid: str) -> str:
     )
 
 
-def _key_values(p: str, *, no_records: bool = False) -> str:
+def _key_values(p: str, *, no_records: bool = False, pg: bool = False) -> str:
     """(id, fkey, established_on, license_until) of enterprise row ``p``; ``no_records``: no record
     refers to it (flag bits 0, no licence), so the record tables are not looked at."""
-    flags, until = ("0", "NULL") if no_records else (_flag_bits(f"{p}.id"), _license_until(f"{p}.id"))
-    return f"{p}.id, {_own_key(p)} | {flags}, {p}.established_on, {until}"
+    flags, until = ("0", "NULL") if no_records else (_flag_bits(f"{p}.id", pg=pg), _license_until(f"{p}.id"))
+    return f"{p}.id, {_own_key(p, pg)} | {flags}, {p}.established_on, {until}"
 
 
-def _key_row(p: str) -> str:
-    """INSERT of the key row of enterprise row ``p`` (and of its group)."""
+def _put_keys(rows: str, pg: bool) -> str:
+    """Store the key rows ``rows`` (``VALUES (…)`` or a SELECT), replacing an enterprise's old one."""
+    if not pg:
+        return f"INSERT OR REPLACE INTO {FILTER_KEYS} {_KEY_COLUMNS} {rows}"
     return (
-        f"INSERT OR REPLACE INTO {FILTER_KEYS} (id, fkey, established_on, license_until) "
-        f"VALUES ({_key_values(p)}); "
-        f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT fkey FROM {FILTER_KEYS} WHERE id = {p}.id;"
+        f"INSERT INTO {FILTER_KEYS} {_KEY_COLUMNS} {rows} ON CONFLICT (id) DO UPDATE SET fkey = excluded.fkey, "
+        "established_on = excluded.established_on, license_until = excluded.license_until"
     )
 
 
-def _refresh(table: str, eid: str) -> str:
-    """Statements that recompute the bits of record table ``table`` for enterprise ``eid``."""
+def _add_groups(fkeys: str, pg: bool) -> str:
+    """Add the keys that the SELECT ``fkeys`` gives to the groups (those not there yet)."""
+    if not pg:
+        return f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) {fkeys}"
+    return f"INSERT INTO {FILTER_GROUPS} (fkey) {fkeys} ON CONFLICT DO NOTHING"
+
+
+def _key_row(p: str, pg: bool = False) -> list[str]:
+    """The key row of enterprise row ``p`` (and its group)."""
+    return [
+        _put_keys(f"VALUES ({_key_values(p, pg=pg)})", pg),
+        _add_groups(f"SELECT fkey FROM {FILTER_KEYS} WHERE id = {p}.id", pg),
+    ]
+
+
+def _refresh(table: str, eid: str, pg: bool = False) -> list[str]:
+    """Recompute the bits of record table ``table`` for enterprise ``eid``."""
     mask = _table_mask(table)
     until = f", license_until = {_license_until(eid)}" if table == "licenses" else ""
-    return (
-        f"UPDATE {FILTER_KEYS} SET fkey = (fkey & ~{mask}) | {_flag_bits(eid, (table,))}{until} WHERE id = {eid}; "
-        f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT fkey FROM {FILTER_KEYS} WHERE id = {eid};"
-    )
+    return [
+        f"UPDATE {FILTER_KEYS} SET fkey = (fkey & ~{mask}) | {_flag_bits(eid, (table,), pg)}{until} WHERE id = {eid}",
+        _add_groups(f"SELECT fkey FROM {FILTER_KEYS} WHERE id = {eid}", pg),
+    ]
 
 
-def filter_keys_ddl() -> list[str]:
-    """Tables, triggers and index of the filter keys (empty: fill them with :func:`filter_keys_populate`)."""
-    stmts = [
-        f"CREATE TABLE {FILTER_KEYS} (id INTEGER PRIMARY KEY, fkey INTEGER NOT NULL, "
-        "established_on DATE, license_until DATE)",
-        f"CREATE TABLE {FILTER_GROUPS} (fkey INTEGER PRIMARY KEY)",
-        f"CREATE TRIGGER {FILTER_KEYS_INSERT_TRIGGER} AFTER INSERT ON enterprises BEGIN {_key_row('new')} END",
-        f"CREATE TRIGGER {FILTER_KEYS}_au AFTER UPDATE OF {', '.join(_KEY_SOURCES)} ON enterprises "
-        f"WHEN {' OR '.join(f'old.{c} IS NOT new.{c}' for c in _KEY_SOURCES)} "
-        f"BEGIN DELETE FROM {FILTER_KEYS} WHERE id = old.id; {_key_row('new')} END",
-        f"CREATE TRIGGER {FILTER_KEYS}_ad AFTER DELETE ON enterprises "
-        f"BEGIN DELETE FROM {FILTER_KEYS} WHERE id = old.id; END",
+def _pg_lock(*eids: str) -> str:
+    """PL/pgSQL: wait for any other writer of these keys (the statements after it read the records
+    with a new snapshot, which holds what that writer committed)."""
+    return f"PERFORM 1 FROM {FILTER_KEYS} WHERE id IN ({', '.join(eids)}) ORDER BY id FOR UPDATE"
+
+
+# (name, table, event, condition or None, statements): each trigger of the keys, for both engines.
+_Trigger = tuple[str, str, str, str | None, list[str]]
+
+
+def _triggers(pg: bool) -> list[_Trigger]:
+    def changed(cols: tuple[str, ...]) -> str:
+        op = "IS DISTINCT FROM" if pg else "IS NOT"
+        return " OR ".join(f"old.{c} {op} new.{c}" for c in cols)
+
+    by_load = f"current_setting('{PG_LOAD_SETTING}', true) IS DISTINCT FROM 'on'" if pg else None
+    if pg:  # (an id that changes leaves its old key row behind; else the row is updated in place)
+        update = [
+            _pg_lock("old.id", "new.id"),
+            f"DELETE FROM {FILTER_KEYS} WHERE id = old.id AND old.id <> new.id",
+        ]
+    else:
+        update = [f"DELETE FROM {FILTER_KEYS} WHERE id = old.id"]
+    out: list[_Trigger] = [
+        (FILTER_KEYS_INSERT_TRIGGER, "enterprises", "INSERT", by_load, _key_row("new", pg)),
+        (
+            f"{FILTER_KEYS}_au",
+            "enterprises",
+            f"UPDATE OF {', '.join(_KEY_SOURCES)}",
+            changed(_KEY_SOURCES),
+            [*update, *_key_row("new", pg)],
+        ),
+        (
+            f"{FILTER_KEYS}_ad",
+            "enterprises",
+            "DELETE",
+            None,
+            [f"DELETE FROM {FILTER_KEYS} WHERE id = old.id"],
+        ),
     ]
     for table, sources in _RECORD_SOURCES.items():
-        changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in sources)
-        stmts += [
-            f"CREATE TRIGGER {table}_fkey_ai AFTER INSERT ON {table} BEGIN {_refresh(table, 'new.enterprise_id')} END",
-            f"CREATE TRIGGER {table}_fkey_ad AFTER DELETE ON {table} BEGIN {_refresh(table, 'old.enterprise_id')} END",
-            f"CREATE TRIGGER {table}_fkey_au AFTER UPDATE OF {', '.join(sources)} ON {table} WHEN {changed} "
-            f"BEGIN {_refresh(table, 'old.enterprise_id')} {_refresh(table, 'new.enterprise_id')} END",
+        old, new = "old.enterprise_id", "new.enterprise_id"
+        lock_new, lock_old, lock_both = ([_pg_lock(*e)] if pg else [] for e in ((new,), (old,), (old, new)))
+        out += [
+            (f"{table}_fkey_ai", table, "INSERT", None, [*lock_new, *_refresh(table, new, pg)]),
+            (f"{table}_fkey_ad", table, "DELETE", None, [*lock_old, *_refresh(table, old, pg)]),
+            (
+                f"{table}_fkey_au",
+                table,
+                f"UPDATE OF {', '.join(sources)}",
+                changed(sources),
+                [*lock_both, *_refresh(table, old, pg), *_refresh(table, new, pg)],
+            ),
         ]
+    return out
+
+
+def filter_keys_ddl(pg: bool = False) -> list[str]:
+    """Tables, triggers and index of the filter keys (empty: fill them with :func:`filter_keys_populate`)."""
+    stmts = [
+        f"CREATE TABLE {FILTER_KEYS} (id {'integer' if pg else 'INTEGER'} PRIMARY KEY, "
+        f"fkey {'bigint' if pg else 'INTEGER'} NOT NULL, established_on DATE, license_until DATE)",
+        f"CREATE TABLE {FILTER_GROUPS} (fkey {'bigint' if pg else 'INTEGER'} PRIMARY KEY)",
+    ]
+    for name, table, event, when, body in _triggers(pg):
+        statements = " ".join(f"{st};" for st in body)
+        if pg:
+            stmts += [
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN {statements} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW "
+                f"{f'WHEN ({when}) ' if when else ''}EXECUTE FUNCTION {name}()",
+            ]
+        else:
+            stmts.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} {f'WHEN {when} ' if when else ''}"
+                f"BEGIN {statements} END"
+            )
     return stmts
 
 
-def filter_keys_fill(where: str, *, no_records: bool = False) -> list[str]:
+def filter_keys_fill(where: str, *, no_records: bool = False, pg: bool = False) -> list[str]:
     """The key rows (and groups) of the enterprises ``e`` matching ``where``: what the insert trigger
-    adds row by row, as two set-based statements. A bulk load drops that trigger and runs these for the
-    rows it inserted (per row, the trigger more than doubled the cost of an enterprise insert).
+    adds row by row, as two set-based statements. A bulk load sets that trigger aside and runs these for
+    the rows it inserted (per row, the trigger more than doubled the cost of an enterprise insert).
 
     ``no_records``: no record refers to these enterprises (they were inserted in this transaction by a
     load that adds no records), so their flag bits are 0 and they hold no licence: the record tables
     are not looked at."""
     return [
-        f"INSERT OR REPLACE INTO {FILTER_KEYS} (id, fkey, established_on, license_until) "
-        f"SELECT {_key_values('e', no_records=no_records)} FROM enterprises e WHERE {where}",
-        f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT DISTINCT k.fkey FROM {FILTER_KEYS} k "
-        f"JOIN enterprises e ON e.id = k.id WHERE {where}",
+        _put_keys(
+            f"SELECT {_key_values('e', no_records=no_records, pg=pg)} FROM enterprises e WHERE {where}", pg
+        ),
+        _add_groups(
+            f"SELECT DISTINCT k.fkey FROM {FILTER_KEYS} k JOIN enterprises e ON e.id = k.id WHERE {where}", pg
+        ),
+    ]
+
+
+def _key_indexes(pg: bool) -> list[str]:
+    # PostgreSQL's index must hold the id itself to answer without the table (SQLite's holds the rowid).
+    return [
+        f"CREATE INDEX {FILTER_KEYS_INDEX} ON {FILTER_KEYS} (fkey, established_on, license_until)"
+        + (" INCLUDE (id)" if pg else ""),
+        f"CREATE INDEX {SORT_INDEX} ON enterprises (id, name, established_on)",
     ]
 
 
 def filter_keys_populate() -> list[str]:
-    """Fill the (empty) filter keys from ``enterprises`` and the record tables; index them."""
+    """SQLite: fill the (empty) filter keys from ``enterprises`` and the record tables; index them."""
     stmts = [
         f"INSERT INTO {FILTER_KEYS} (id, fkey, established_on) SELECT e.id, {_own_key('e')}, e.established_on "
         "FROM enterprises e"
@@ -328,32 +429,81 @@ def filter_keys_populate() -> list[str]:
         f"(SELECT x.enterprise_id AS eid, max(coalesce(x.valid_until, '{NO_END}')) AS until FROM licenses x "
         f"WHERE {LICENSE_COND} GROUP BY x.enterprise_id) AS u WHERE {FILTER_KEYS}.id = u.eid",
         f"INSERT OR IGNORE INTO {FILTER_GROUPS} (fkey) SELECT DISTINCT fkey FROM {FILTER_KEYS}",
-        f"CREATE INDEX {FILTER_KEYS_INDEX} ON {FILTER_KEYS} (fkey, established_on, license_until)",
-        f"CREATE INDEX {SORT_INDEX} ON enterprises (id, name, established_on)",
+        *_key_indexes(pg=False),
     ]
     return stmts
 
 
-def filter_keys_drop() -> list[str]:
-    stmts = [f"DROP TRIGGER IF EXISTS {FILTER_KEYS}_{s}" for s in ("ai", "au", "ad")]
-    stmts += [f"DROP TRIGGER IF EXISTS {t}_fkey_{s}" for t in _RECORD_SOURCES for s in ("ai", "au", "ad")]
+def pg_filter_keys_populate() -> list[str]:
+    """PostgreSQL: the same keys in one INSERT (an UPDATE per flag, as on SQLite, would leave a dead row
+    version behind for every holder), the records' bits OR-ed per enterprise."""
+    held = [
+        f"SELECT x.enterprise_id AS eid, {bit} AS bit, CAST(NULL AS date) AS until FROM {table} x WHERE {cond}"
+        for bit, table, cond in FLAG_RECORDS.values()
+    ]
+    held.append(
+        f"SELECT x.enterprise_id, {LICENSE_BIT}, coalesce(x.valid_until, '{NO_END}') FROM licenses x "
+        f"WHERE {LICENSE_COND}"
+    )
+    return [
+        f"INSERT INTO {FILTER_KEYS} {_KEY_COLUMNS} "
+        f"SELECT e.id, {_own_key('e', pg=True)} | coalesce(r.bits, 0), e.established_on, r.until "
+        f"FROM enterprises e LEFT JOIN (SELECT eid, bit_or(bit) AS bits, max(until) AS until "
+        f"FROM ({' UNION ALL '.join(held)}) AS h GROUP BY eid) AS r ON r.eid = e.id ORDER BY e.id",
+        _add_groups(f"SELECT DISTINCT fkey FROM {FILTER_KEYS}", pg=True),
+        *_key_indexes(pg=True),
+        f"ANALYZE {FILTER_KEYS}",
+        f"ANALYZE {FILTER_GROUPS}",
+    ]
+
+
+def filter_keys_drop(pg: bool = False) -> list[str]:
+    stmts = []
+    for name, table, *_ in _triggers(pg):
+        stmts.append(f"DROP TRIGGER IF EXISTS {name} ON {table}" if pg else f"DROP TRIGGER IF EXISTS {name}")
+        stmts += [f"DROP FUNCTION IF EXISTS {name}()"] if pg else []
     stmts += [f"DROP TABLE IF EXISTS {FILTER_KEYS}", f"DROP TABLE IF EXISTS {FILTER_GROUPS}"]
     stmts += [f"DROP INDEX IF EXISTS {SORT_INDEX}"]
     return stmts
 
 
 def create_filter_keys(conn: Connection) -> None:
-    """Create and fill the SQLite filter keys (again: whatever was there is dropped first)."""
-    for stmt in (*filter_keys_drop(), *filter_keys_ddl(), *filter_keys_populate()):
+    """Create and fill the filter keys (again: whatever was there is dropped first)."""
+    pg = conn.dialect.name != "sqlite"
+    if pg:  # (index builds sort in memory)
+        conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    populate = pg_filter_keys_populate() if pg else filter_keys_populate()
+    for stmt in (*filter_keys_drop(pg), *filter_keys_ddl(pg), *populate):
         conn.execute(text(stmt))
 
 
 def has_filter_keys(conn: Connection) -> bool:
-    """Whether the filter keys, their index and the sort index exist (migration 0005_filter_keys)."""
+    """Whether the filter keys, their index and the sort index exist (migrations 0005 and 0006)."""
     names = (FILTER_KEYS, FILTER_KEYS_INDEX, FILTER_GROUPS, SORT_INDEX)
     listed = ", ".join(f"'{n}'" for n in names)
-    found = conn.execute(text(f"SELECT count(*) FROM sqlite_master WHERE name IN ({listed})")).scalar_one()
-    return int(found) == len(names)
+    if conn.dialect.name == "sqlite":
+        sql = f"SELECT count(*) FROM sqlite_master WHERE name IN ({listed})"
+    else:
+        sql = f"SELECT count(*) FROM unnest(ARRAY[{listed}]) AS n WHERE to_regclass(n) IS NOT NULL"
+    return int(conn.execute(text(sql)).scalar_one()) == len(names)
+
+
+def pg_defer_key_trigger(conn: Connection) -> bool:
+    """PostgreSQL, a bulk load of enterprises: make the keys' insert trigger skip the rows this
+    transaction inserts from now on, until :func:`pg_resume_key_trigger` or the end of the transaction
+    (commit or rollback: nothing to restore). False (nothing done): there are no filter keys."""
+    found = conn.execute(
+        text("SELECT count(*) FROM pg_trigger WHERE tgname = :n AND tgrelid = to_regclass('enterprises')"),
+        {"n": FILTER_KEYS_INSERT_TRIGGER},
+    ).scalar_one()
+    if not found:
+        return False
+    conn.execute(text("SELECT set_config(:k, 'on', true)"), {"k": PG_LOAD_SETTING})
+    return True
+
+
+def pg_resume_key_trigger(conn: Connection) -> None:
+    conn.execute(text("SELECT set_config(:k, 'off', true)"), {"k": PG_LOAD_SETTING})
 
 
 def _fts_values(table: str, prefix: str) -> tuple[str, str]:
@@ -493,7 +643,8 @@ def pg_ddl() -> list[str]:
 
 
 def pg_drop() -> list[str]:
-    stmts = [f"DROP INDEX IF EXISTS ix_enterprises_search_{key}" for key in PG_GRAM_EXPRESSIONS]
+    stmts = filter_keys_drop(pg=True)
+    stmts += [f"DROP INDEX IF EXISTS ix_enterprises_search_{key}" for key in PG_GRAM_EXPRESSIONS]
     stmts += [
         "DROP INDEX IF EXISTS ix_enterprises_name_id",
         "DROP INDEX IF EXISTS ix_enterprises_established_id",
@@ -523,7 +674,7 @@ def create(conn: Connection) -> None:
     else:
         # GIN builds sort their keys in memory: the default 64 MB makes a million rows much slower.
         conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-        for stmt in pg_ddl():
+        for stmt in (*pg_ddl(), *filter_keys_ddl(pg=True), *pg_filter_keys_populate()):
             conn.execute(text(stmt))
 
 
@@ -533,16 +684,18 @@ def drop(conn: Connection) -> None:
 
 
 def refill(conn: Connection) -> None:
-    """Rebuild the SQLite FTS tables from ``enterprises`` (repair, or after loading with triggers off).
+    """Rebuild the SQLite FTS tables and the filter keys from ``enterprises`` (repair, or after loading
+    with triggers off).
 
-    PostgreSQL's expression indexes cannot drift; there this only refreshes the planner statistics.
+    PostgreSQL's expression indexes cannot drift; there only the filter keys are built again (and the
+    planner statistics refreshed).
     """
     if conn.dialect.name == "sqlite":
         for table in _SQLITE_TABLES:
             conn.execute(text(f"INSERT INTO {table} ({table}) VALUES ('delete-all')"))
         for stmt in sqlite_populate():
             conn.execute(text(stmt))
-        create_filter_keys(conn)
+    create_filter_keys(conn)
     optimize(conn)
 
 

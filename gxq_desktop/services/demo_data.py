@@ -1209,6 +1209,17 @@ def _suspend_fts_trigger(s: Session) -> str | None:
     return str(sql)
 
 
+def _drop_pg_filter_keys(s: Session) -> bool:
+    """PostgreSQL: drop the filter keys for a bulk load, as on SQLite (their triggers would follow every
+    enterprise and record insert); whether there were any (then :func:`search_index.refill` builds
+    them again). Inside the load's transaction: a cancel brings them back."""
+    if not search_index.has_filter_keys(s.connection()):
+        return False
+    for stmt in search_index.filter_keys_drop(pg=True):
+        s.execute(text(stmt))
+    return True
+
+
 def _insert(s: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
     if rows:
         s.execute(insert(model.__table__), rows)
@@ -1244,6 +1255,7 @@ def _generate_entities(
     # load it is much faster to drop that trigger, load, put it back exactly as it was and refill the
     # index in one pass. All inside this transaction, so a cancel restores the trigger too.
     fts_trigger_sql = _suspend_fts_trigger(s) if db.is_sqlite and n >= BULK_INDEX_THRESHOLD else None
+    pg_keys_dropped = not db.is_sqlite and n >= BULK_INDEX_THRESHOLD and _drop_pg_filter_keys(s)
     counter = start_id
     for start, end in _chunks(n, CHUNK):
         ents: list[dict[str, Any]] = []
@@ -1342,9 +1354,10 @@ def _generate_entities(
         counts["annual"] += len(rows.get(AnnualReport, []))
         counts["commitment"] += len(rows.get(Commitment, []))
         report(len(ents), f"生成部门记录 {end:,}/{n:,}")
-    if fts_trigger_sql is not None:
+    if fts_trigger_sql is not None or pg_keys_dropped:
         report(0, "重建检索索引")
-        s.execute(text(fts_trigger_sql))
+        if fts_trigger_sql is not None:
+            s.execute(text(fts_trigger_sql))
         search_index.refill(s.connection())
     elif n >= BULK_INDEX_THRESHOLD:
         search_index.optimize(s.connection())  # merge FTS segments / GIN pending lists, ANALYZE

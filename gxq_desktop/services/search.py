@@ -28,13 +28,13 @@ How a query runs (the part that keeps it instant):
    choice to walk rest on that estimate, every row shown is re-checked.
 4. With filters, the smallest of the filter sets (a record list, a status, a date range — each listed
    from its index alone) may drive instead; two big ones are intersected from their indexes. With
-   filters only, SQLite reads exactly the matches from the *filter keys* (each enterprise's filter
+   filters only, the search reads exactly the matches from the *filter keys* (each enterprise's filter
    values packed into one integer, kept by triggers; see :mod:`gxq_desktop.db.search_index`): the
    groups of enterprises whose key satisfies the filters, one index range each, so the work follows
    the number of matches rather than the sizes of the sets (个体工商户 ∧ 小微企业 crosses no
    400,000-row set); up to 10,000 matches are then sorted from a narrow (id, name, date) index.
-   Filters the keys do not hold (主体类型, 一年内已被抽查, an unknown value) and PostgreSQL take the
-   general way: the smallest set drives and every other filter is checked per id through an index
+   Filters the keys do not hold (主体类型, 一年内已被抽查, an unknown value) and databases without keys
+   take the general way: the smallest set drives and every other filter is checked per id through an index
    (SQLite: its own index, which holds the rowid; PostgreSQL: (value, id) indexes the planner can
    merge). Either way the walk stops at COUNT_CAP + 1 matches: the count is exact or "10,000+", never
    estimated. Which set is smallest is judged from a few hundred ids spread over the table (SQLite; it
@@ -653,10 +653,10 @@ def _filter_parts(f: SearchFilters, d: _Dialect, names: _Names, today: dt.date) 
     return parts
 
 
-def _filter_keys_sql(f: SearchFilters, today: dt.date) -> _Sql | None:
-    """SQLite: the ids matching filters ``f``, read from the filter keys (see
-    :mod:`gxq_desktop.db.search_index`) — the groups whose key satisfies the filters, one index range
-    each. None when a filter is not in the keys (subject type, 一年内已被抽查, a value without a code)."""
+def _filter_keys_sql(f: SearchFilters, today: dt.date, *, sqlite: bool) -> _Sql | None:
+    """The ids matching filters ``f``, read from the filter keys (see :mod:`gxq_desktop.db.search_index`)
+    — the groups whose key satisfies the filters, one index range each. None when a filter is not in
+    the keys (subject type, 一年内已被抽查, a value without a code)."""
     if f.subject_type or f.inspected_within_year:
         return None
     conds: list[str] = []
@@ -679,24 +679,36 @@ def _filter_keys_sql(f: SearchFilters, today: dt.date) -> _Sql | None:
     bits |= search_index.LICENSE_BIT if f.licensed else 0
     if bits:
         conds.append(f"(g.fkey & {bits}) = {bits}")
-    groups = f"SELECT g.fkey FROM {search_index.FILTER_GROUPS} g"
-    if conds:
-        groups += f" WHERE {' AND '.join(conds)}"
-    where = [f"k.fkey IN ({groups})"]
+    groups = f" WHERE {' AND '.join(conds)}" if conds else ""
+    where: list[str] = []  # the range within each group's keys
     params: list[tuple[str, Any]] = []
+
+    def day(d: dt.date) -> str | dt.date:
+        return d.isoformat() if sqlite else d  # (SQLite stores dates as ISO text)
+
     if f.established_from:
         where.append("k.established_on >= :fk_from")
-        params.append(("fk_from", f.established_from.isoformat()))
+        params.append(("fk_from", day(f.established_from)))
     if f.established_to:
         where.append("k.established_on <= :fk_to")
-        params.append(("fk_to", f.established_to.isoformat()))
+        params.append(("fk_to", day(f.established_to)))
     if f.licensed:
         where.append("k.license_until >= :fk_today")
-        params.append(("fk_today", today.isoformat()))
-    sql = (
-        f"SELECT k.id FROM {search_index.FILTER_KEYS} k INDEXED BY {search_index.FILTER_KEYS_INDEX} "
-        f"WHERE {' AND '.join(where)}"
-    )
+        params.append(("fk_today", day(today)))
+    keys, within = search_index.FILTER_KEYS, "".join(f" AND {w}" for w in where)
+    if sqlite:
+        sql = (
+            f"SELECT k.id FROM {keys} k INDEXED BY {search_index.FILTER_KEYS_INDEX} "
+            f"WHERE k.fkey IN (SELECT g.fkey FROM {search_index.FILTER_GROUPS} g{groups}){within}"
+        )
+    else:
+        # PostgreSQL has no INDEXED BY. A LATERAL subquery with a LIMIT is never merged into a join: the
+        # planner must read each group's range from the index. Left to itself it hash-joins the groups
+        # with all 1,000,000 keys (~100 ms) whenever its statistics or the visibility map lag behind.
+        sql = (
+            f"SELECT k.id FROM {search_index.FILTER_GROUPS} g CROSS JOIN LATERAL (SELECT k.id FROM {keys} k "
+            f"WHERE k.fkey = g.fkey{within} LIMIT {COUNT_CAP + 1}) AS k{groups}"
+        )
     return _Sql(sql, tuple(params))
 
 
@@ -711,7 +723,7 @@ class _Plan:
     flag_drivers: tuple[_Sql, ...] = ()  # the id sets of the filters, from indexes alone (SQLite)
     atoms: tuple[_Filter, ...] = ()  # the filters one by one
     sort: SortOrder = SortOrder.RELEVANCE
-    filter_keys: _Sql | None = None  # SQLite: the ids matching the filters, from the filter keys
+    filter_keys: _Sql | None = None  # the ids matching the filters, from the filter keys
     text_search: bool = False
 
 
@@ -785,7 +797,7 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         flag_drivers,
         tuple(fparts),
         query.sort,
-        filter_keys=_filter_keys_sql(query.filters, today) if d.sqlite and fparts else None,
+        filter_keys=_filter_keys_sql(query.filters, today, sqlite=d.sqlite) if fparts else None,
     )
 
 
@@ -994,12 +1006,16 @@ class SearchService(Service):
         several = sum(1 for a in plan.atoms if a.driver is not None) > 1
         filters_only = seg.candidates is None and seg.match is TRUE and not exact_ids
         if filters_only and plan.filter_keys is not None and self._has_filter_keys(s):
-            # SQLite: exactly the matches, from the filter keys (the work follows the matches, not the
-            # sizes of the filters' sets).
+            # Exactly the matches, from the filter keys (the work follows the matches, not the sizes of
+            # the filters' sets). PostgreSQL: one index range per group, no plan hint in the way.
+            self._hint(s, "any")
             sql = f"{plan.filter_keys.sql} LIMIT {COUNT_CAP + 1}"
-            return self._listed(
-                s, [int(r[0]) for r in s.execute(text(sql), plan.filter_keys.dict)], order, big
-            )
+            if self._d.sqlite:
+                key_ids = [int(r[0]) for r in s.execute(text(sql), plan.filter_keys.dict)]
+            else:  # (one array: see _listed)
+                sql = f"SELECT array_agg(m.id) FROM ({sql}) AS m"
+                key_ids = [int(i) for i in s.execute(text(sql), plan.filter_keys.dict).scalar_one() or ()]
+            return self._listed(s, key_ids, order, big)
         if filters_only and several:
             found = (self._decide_filters if self._d.sqlite else self._decide_filters_pg)(s, plan, order, big)
             if found is not None:
@@ -1145,7 +1161,7 @@ class SearchService(Service):
         return self._listed(s, ids, order, big)
 
     def _has_filter_keys(self, s: Session) -> bool:
-        """Whether the SQLite filter keys exist (an older database may lack them: decide as before)."""
+        """Whether the filter keys exist (an older database may lack them: decide as before)."""
         if "gxq_filter_keys" not in s.info:
             s.info["gxq_filter_keys"] = search_index.has_filter_keys(s.connection())
         return bool(s.info["gxq_filter_keys"])
@@ -1157,15 +1173,31 @@ class SearchService(Service):
         if not ids:
             return _Decision("ids", (), 0)
         # The ids are the matches (each filter was checked): only their order is left to find.
-        if self._d.sqlite and self._has_filter_keys(s):
+        if self._has_filter_keys(s):
             # Name and date from a narrow index keyed by id rather than from the wide rows (a third of the
             # time for 10,000 ids); in id order, so that neighbouring ids share index pages.
             o = _ORDERS[order]
-            sql = (
-                "SELECT e.id FROM (SELECT value AS id FROM json_each(:ids)) AS c "
-                f"JOIN enterprises e INDEXED BY {search_index.SORT_INDEX} ON e.id = c.id ORDER BY {o.sort}"
-            )
-            sorted_ids = tuple(int(r[0]) for r in s.execute(text(sql), {"ids": json.dumps(sorted(ids))}))
+            if self._d.sqlite:
+                sql = (
+                    "SELECT e.id FROM (SELECT value AS id FROM json_each(:ids)) AS c "
+                    f"JOIN enterprises e INDEXED BY {search_index.SORT_INDEX} ON e.id = c.id ORDER BY {o.sort}"
+                )
+                found = [r[0] for r in s.execute(text(sql), {"ids": json.dumps(sorted(ids))})]
+            else:
+                # PostgreSQL: an index-only scan of that index, one probe per id. The ids go and come back
+                # as one array each: psycopg sends a list of 10,000 ints four times slower than its
+                # literal, and reads rows one by one slowly, or all at once as 10,000 objects that then
+                # survive into the collector's oldest generation and make its full collections (50–100 ms
+                # in a big process) far more frequent.
+                self._hint(s, "index")
+                sql = (
+                    f"SELECT array_agg(e.id ORDER BY {o.walk}) FROM unnest(CAST(:ids AS integer[])) AS c (id) "
+                    "JOIN enterprises e ON e.id = c.id"
+                )
+                found = s.execute(
+                    text(sql), {"ids": "{" + ",".join(map(str, sorted(ids))) + "}"}
+                ).scalar_one()
+            sorted_ids = tuple(int(i) for i in found or ())
             return _Decision("ids", sorted_ids, len(sorted_ids))
         if self._d.sqlite:
             listed = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", json.dumps(ids)),)), True)

@@ -360,7 +360,7 @@ class EnterpriseHandler(Handler):
                 self._indexer.begin()
                 expected = self._expected_rows(len(inserts))
                 self._deferred.defer_if_worth_it(expected)
-                if self._indexer.fills_filter_keys:  # its index too (SQLite only)
+                if self._indexer.fills_filter_keys:  # its index too (PostgreSQL: for a first load only)
                     self._deferred_keys.defer_if_worth_it(expected)
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
                 self._index_sql = self._indexer.index_statements()
@@ -392,8 +392,10 @@ class EnterpriseHandler(Handler):
         if not self._index_sql and chars is None:
             bulk.insert(inserts, prepared=True)
             return
-        # This import is the only writer and only this thread inserts enterprises: the largest id before
-        # the chunk is the last one after the previous chunk (asked for once, before the first).
+        # Only this thread inserts this import's enterprises: the largest id before the chunk is the last
+        # one after the previous chunk (asked for once, before the first). (PostgreSQL: another writer's
+        # rows may fall in between, but the batch id in the fill's condition leaves them out; its ids
+        # come from the sequence, so all of this chunk's are above any id seen before it.)
         if self._max_id is None:
             self._max_id = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         lo = self._max_id
@@ -401,7 +403,7 @@ class EnterpriseHandler(Handler):
         consecutive = bulk.insert(inserts, prepared=True) == (lo + 1, lo + len(inserts))
         if consecutive:
             hi = lo + len(inserts)
-        else:  # pragma: no cover - SQLite numbers a lone writer's rows consecutively
+        else:  # PostgreSQL (COPY does not say which ids it gave); SQLite numbers its rows consecutively
             hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         self._max_id = hi
         params = (lo, hi, self.ctx.batch_id)

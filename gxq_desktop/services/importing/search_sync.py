@@ -8,7 +8,12 @@ has one writer), and
 re-creates the trigger at the end — all in the same transaction, so a rollback or a killed process leaves the
 trigger and the index as they were. Undo does the same for deletes. PostgreSQL's expression indexes
 need nothing. Without the index (an older schema), all of this does nothing. The filter keys' insert
-trigger (``search_index.filter_keys_fill``) is handled the same way, with set-based fills per batch.
+trigger (``search_index.filter_keys_fill``) is handled the same way, with set-based fills per batch; on
+PostgreSQL it is not dropped (that would lock every search out of ``enterprises`` until the import
+commits) but told to skip this transaction's rows (``search_index.pg_defer_key_trigger``), which
+commit and rollback undo by themselves. There other writers may insert enterprises meanwhile: their
+rows fall inside a fill's id range but belong to no batch of this import, so the fill leaves them to
+their own trigger.
 
 One table is filled from Python: the one-character table stores each text with a space between its
 characters, which SQL can only build with a ``group_concat`` sub-query per value — the dearest part
@@ -32,6 +37,7 @@ CHAR_COLUMNS = ("name", "former_names", "legal_rep")
 DELETE_TRIGGER = "enterprise_fts_ad"
 _POPULATE_TAIL = "FROM enterprises e"
 _NEW_ROWS = "e.id > ? AND e.id <= ? AND e.import_batch_id = ?"  # the rows of one fill
+_PG_NEW_ROWS = _NEW_ROWS.replace("?", "%s")  # (psycopg's parameter style)
 
 
 def _trigger_sql(s: Session, name: str) -> str | None:
@@ -82,11 +88,19 @@ class BulkIndexer:
         self._char_stmt: str | None = None
         self._hashsize: dict[str, int] = {}
         self._keys_trigger: str | None = None
+        self._keys_deferred = False  # PostgreSQL: the keys' insert trigger skips this transaction's rows
         self._keys_stmts: list[str] = []
 
     def begin(self) -> None:
         s = self.session
-        if s.get_bind().dialect.name != "sqlite" or self.active:
+        if self.active:
+            return
+        if s.get_bind().dialect.name == "postgresql":
+            if search_index.pg_defer_key_trigger(s.connection()):
+                self._keys_deferred = self.active = True
+                self._keys_stmts = search_index.filter_keys_fill(_PG_NEW_ROWS, no_records=True, pg=True)
+            return
+        if s.get_bind().dialect.name != "sqlite":
             return
         # The filter keys' insert trigger (migration 0005) goes the same way: set-based fills instead.
         self._keys_trigger = _trigger_sql(s, search_index.FILTER_KEYS_INSERT_TRIGGER)
@@ -112,12 +126,13 @@ class BulkIndexer:
 
     @property
     def fills_filter_keys(self) -> bool:
-        """Whether this load fills the filter keys itself (their insert trigger is dropped)."""
-        return self.active and self._keys_trigger is not None
+        """Whether this load fills the filter keys itself (their insert trigger is set aside)."""
+        return self.active and (self._keys_trigger is not None or self._keys_deferred)
 
     def index_statements(self) -> list[str]:
-        """SQL (qmark style) indexing the enterprises with ``? < id <= ?`` of batch ``?`` — all tables
-        but the one-character table when ``char_rows`` is set — and giving them their filter keys."""
+        """SQL (the DBAPI's style: qmark, PostgreSQL ``%s``) indexing the enterprises with ``? < id <= ?``
+        of batch ``?`` — all tables but the one-character table when ``char_rows`` is set — and giving
+        them their filter keys."""
         if not self.active:
             return []
         return [f"{st} WHERE {_NEW_ROWS}" for st in self._stmts or ()] + self._keys_stmts
@@ -143,6 +158,9 @@ class BulkIndexer:
             self._restore_hashsize()
         if self._keys_trigger is not None:
             self.session.execute(text(self._keys_trigger))
+        if self._keys_deferred:
+            search_index.pg_resume_key_trigger(self.session.connection())
+            self._keys_deferred = False
         self.active = False
 
     def _tables(self) -> list[str]:
