@@ -1161,10 +1161,19 @@ class SearchService(Service):
         return self._listed(s, ids, order, big)
 
     def _has_filter_keys(self, s: Session) -> bool:
-        """Whether the filter keys exist (an older database may lack them: decide as before)."""
-        if "gxq_filter_keys" not in s.info:
-            s.info["gxq_filter_keys"] = search_index.has_filter_keys(s.connection())
-        return bool(s.info["gxq_filter_keys"])
+        """Whether the filter keys exist (an older database may lack them: decide as before).
+        PostgreSQL: remembered by the search's own connection for GRAM_STATS_MAX_AGE_S (a round trip
+        per search otherwise); SQLite: by the session."""
+        if self._d.sqlite:
+            if "gxq_filter_keys" not in s.info:
+                s.info["gxq_filter_keys"] = search_index.has_filter_keys(s.connection())
+            return bool(s.info["gxq_filter_keys"])
+        info = s.connection().info
+        known = info.get("gxq_filter_keys")
+        if known is None or time.monotonic() - known[0] > GRAM_STATS_MAX_AGE_S:
+            known = (time.monotonic(), search_index.has_filter_keys(s.connection()))
+            info["gxq_filter_keys"] = known
+        return bool(known[1])
 
     def _listed(self, s: Session, ids: list[int], order: str, big: str) -> _Decision:
         """The decision for the matches ``ids`` (at most COUNT_CAP + 1, each checked against every filter)."""
