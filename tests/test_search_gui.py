@@ -21,6 +21,7 @@ from gxq_desktop.gui.panes.base import PaneContext
 from gxq_desktop.gui.panes.search import SearchPane
 from gxq_desktop.gui.signals import AppSignals
 from gxq_desktop.reports.enterprise_profile import render_profile_pdf
+from gxq_desktop.services import search as search_mod
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.profile import ProfileService
 from gxq_desktop.services.search import SearchPage, SearchQuery, SearchService
@@ -113,6 +114,14 @@ def test_typing_searches_off_the_gui_thread_and_scrolling_loads_pages(qtbot: QtB
     inactive = search(qtbot, pane, "唐延")
     assert inactive.rows[0].status == "吊销"
     assert pane.model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # grey
+
+
+def test_a_capped_count_says_more_than_the_cap(
+    qtbot: QtBot, pane: SearchPane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_mod, "COUNT_CAP", 100)
+    page = search(qtbot, pane, "秦岭")
+    assert page.total_capped and pane.count_label.text() == "超过 100 家"  # not "超过 100+ 家"
 
 
 def test_newer_search_discards_an_older_one(

@@ -287,7 +287,7 @@ class SearchPane(Pane):
         self.last_page = page
         self.model.set_page(page)
         if page.total_capped:
-            self.count_label.setText(self.tr("超过 {n} 家").format(n=page.count_text))
+            self.count_label.setText(self.tr("超过 {n} 家").format(n=f"{page.total:,}"))
         else:
             self.count_label.setText(self.tr("共 {n} 家").format(n=page.count_text))
         kind = (
