@@ -1253,7 +1253,7 @@ class SearchService(Service):
             own = seg.exact_candidates and len(cand.parts) == 1 and plan.filters is None
             at_least = stats.at_least(cand.grams[0]) if stats is not None else 0.0
             if own and taken is not None and at_least > STATS_BIG * COUNT_CAP + taken:
-                # The one gram is the whole term (一 or 两 characters) and, by the statistics ANALYZE
+                # The one gram is the whole term (one or two characters) and, by the statistics ANALYZE
                 # keeps of the gram index, in at least twice COUNT_CAP rows even if every row changed
                 # since was one of them — as for "own" below, all segments together hold more than
                 # COUNT_CAP. Its bitmap alone would cost 10–25 ms.
@@ -1269,7 +1269,6 @@ class SearchService(Service):
                 ids = self._materialise(s, cand, where, order)
                 return _Decision("ids", ids, len(ids))
             exact = seg.exact_candidates and plan.filters is None and not plan.exclude_exact
-            own = seg.exact_candidates and len(cand.parts) == 1 and plan.filters is None
             if exact and len(cand.parts) == 1 and "NOT (" not in where.sql:
                 n = total  # one gram that is the whole term: the index count is the answer
             elif own and taken is not None and total > COUNT_CAP and total - taken > sort_limit:
