@@ -111,7 +111,13 @@ class Database:
         """
         if self.is_sqlite:
             return self.engine
-        if self._read_engine is None:
+        self._read_pool()
+        assert self._read_engine is not None
+        return self._read_engine
+
+    def _read_pool(self) -> sessionmaker[Session]:
+        """PostgreSQL: the sessions of :attr:`read_engine` (its pool is opened on first use)."""
+        if self._read_sessionmaker is None:
             self._read_engine = create_engine(
                 self.url,
                 future=True,
@@ -120,15 +126,13 @@ class Database:
                 connect_args={"connect_timeout": 5, "application_name": "gxq-desktop-search"},
             )
             self._read_sessionmaker = sessionmaker(self._read_engine, expire_on_commit=False)
-        return self._read_engine
+        return self._read_sessionmaker
 
     def read_session(self, actor_id: int | None = None) -> Session:
         """A session on :attr:`read_engine` (never for writes: on PostgreSQL nothing would roll back)."""
         if self.is_sqlite:
             return self.session(actor_id)
-        self.read_engine  # noqa: B018 (opens the pool)
-        assert self._read_sessionmaker is not None
-        s = self._read_sessionmaker()
+        s = self._read_pool()()
         s.info["actor_id"] = actor_id
         return s
 

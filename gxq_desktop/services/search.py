@@ -537,7 +537,7 @@ def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(r[1]) for r in rows))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Filter:
     key: str
     pred: _Sql  # over e
@@ -1168,12 +1168,9 @@ class SearchService(Service):
             if "gxq_filter_keys" not in s.info:
                 s.info["gxq_filter_keys"] = search_index.has_filter_keys(s.connection())
             return bool(s.info["gxq_filter_keys"])
-        info = s.connection().info
-        known = info.get("gxq_filter_keys")
-        if known is None or time.monotonic() - known[0] > GRAM_STATS_MAX_AGE_S:
-            known = (time.monotonic(), search_index.has_filter_keys(s.connection()))
-            info["gxq_filter_keys"] = known
-        return bool(known[1])
+        return bool(
+            _per_connection(s, "gxq_filter_keys", lambda: search_index.has_filter_keys(s.connection()))
+        )
 
     def _listed(self, s: Session, ids: list[int], order: str, big: str) -> _Decision:
         """The decision for the matches ``ids`` (at most COUNT_CAP + 1, each checked against every filter)."""
@@ -1338,9 +1335,8 @@ class SearchService(Service):
     def _gram_stats(self, s: Session, fld: str) -> _GramStats | None:
         """What ANALYZE knows of the gram index of ``fld`` (its most common grams), read once per
         connection and again after GRAM_STATS_MAX_AGE_S; None when it has no statistics yet."""
-        info = s.connection().info
-        loaded = info.get("gxq_gram_stats")
-        if loaded is None or time.monotonic() - loaded[0] > GRAM_STATS_MAX_AGE_S:
+
+        def load() -> dict[str, _GramStats]:
             rows = s.execute(
                 text(
                     "SELECT s.tablename, CAST(CAST(s.most_common_elems AS text) AS text[]),"
@@ -1363,9 +1359,10 @@ class SearchService(Service):
                     live,
                     float(changed or 0),
                 )
-            loaded = (time.monotonic(), by_field)
-            info["gxq_gram_stats"] = loaded
-        return loaded[1].get(fld)
+            return by_field
+
+        stats: dict[str, _GramStats] = _per_connection(s, "gxq_gram_stats", load)
+        return stats.get(fld)
 
     def _pg_probe(self, s: Session, cand: _Cand, where: _Sql, sample: int) -> tuple[int, int, int] | None:
         """One statement for (candidates in the GIN bitmap, candidates read, real matches among them):
@@ -1674,6 +1671,17 @@ class SearchService(Service):
                 )
             )
         return tuple(out)
+
+
+def _per_connection(s: Session, key: str, load: Callable[[], Any]) -> Any:
+    """PostgreSQL: ``load()``, kept in the search connection's info for GRAM_STATS_MAX_AGE_S (the
+    connection is the search's own and lives across searches; asking each time is a round trip)."""
+    info = s.connection().info
+    known = info.get(key)
+    if known is None or time.monotonic() - known[0] > GRAM_STATS_MAX_AGE_S:
+        known = (time.monotonic(), load())
+        info[key] = known
+    return known[1]
 
 
 @dataclass(frozen=True)

@@ -471,6 +471,10 @@ class ImportTab(QWidget):
                 os.unlink(self.rejected_file)
         self.rejected_file = path
 
+    def discard_rejected(self) -> None:
+        """Delete the temporary rejected-rows workbook, if there is one."""
+        self._replace_rejected(None)
+
     def save_errors(self) -> None:
         if not self.rejected_file or self.preview is None:
             return
@@ -712,7 +716,7 @@ class ImportPane(Pane):
     def release(self) -> None:
         """The rejected-rows workbook of the last check or import is a temporary file (the clerk saves
         a copy with 保存错误行): it goes when the window closes."""
-        self.import_tab._replace_rejected(None)
+        self.import_tab.discard_rejected()
 
 
 __all__ = ["HistoryTab", "ImportPane", "ImportTab", "PreviewRow", "Problem"]
