@@ -519,6 +519,29 @@ def test_postgres_search_says_when_the_table_is_locked(
     assert find(svc, "秦岭").total > 0  # and once the lock is gone, it searches again
 
 
+def test_gram_statistics_lower_bound_follows_the_sample() -> None:
+    """The rows a gram is surely in (``at_least``) shrink with a smaller or clustered sample, grow to the
+    estimate itself when ANALYZE read the whole table, and lose every row changed since."""
+
+    def stats(
+        freq: float, live: float, sampled: float, per_block: float = 1.0, changed: float = 0.0
+    ) -> search_mod._GramStats:
+        return search_mod._GramStats({"科": freq}, 0.001, live, changed, sampled, per_block)
+
+    cap = search_mod.COUNT_CAP
+    # 1,000,000 rows, the default sample of 30,000: an estimate of 13,500 rows is surely over 10,000 …
+    assert stats(0.0135, 1e6, 30_000).at_least("科") > cap
+    # … one of 12,000 is not (four standard errors of about 650 rows reach below it) …
+    assert stats(0.012, 1e6, 30_000).at_least("科") < cap
+    # … nor 13,500 from a sample of 3,000 rows, or from 30,000 rows read three to a block.
+    assert stats(0.0135, 1e6, 3_000).at_least("科") < cap
+    assert stats(0.0135, 1e6, 30_000, per_block=3.0).at_least("科") < cap
+    # The whole table sampled: the share is exact.
+    assert stats(0.5, 20_000, 20_000).at_least("科") == pytest.approx(10_000)
+    assert stats(0.5, 20_000, 20_000, changed=300).at_least("科") == pytest.approx(9_700)
+    assert stats(0.5, 20_000, 20_000).at_least("技") == 0.0  # not among the common grams
+
+
 def test_postgres_gram_statistics_only_skip_counts_they_are_sure_of(
     db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -528,7 +551,7 @@ def test_postgres_gram_statistics_only_skip_counts_they_are_sure_of(
     left out of the candidates, and the rows stay exactly the matching ones."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL only (gram statistics of the GIN indexes)")
-    monkeypatch.setattr(search_mod, "COUNT_CAP", 50)  # 300 rows: more than STATS_BIG × 50, not 10 × 50
+    monkeypatch.setattr(search_mod, "COUNT_CAP", 50)  # 300 rows: surely over 50, not over 10 × 50
     monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
     tech = add_enterprises(db, [enterprise_row(f"西安{i:03d}号科技有限公司") for i in range(300)])
     add_enterprises(db, [enterprise_row("西安秦岭商贸有限公司"), enterprise_row("西安限公司测试中心")])

@@ -100,9 +100,10 @@ LOCK_TIMEOUT_S = 3.0
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
 SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
 RANK_SAMPLE = 256  # ids spread over the table that rank filter sets by size (only to choose a driver)
-# PostgreSQL: a one-gram term the planner's statistics put in more than this many times COUNT_CAP rows
-# is "10,000+" without counting (a sample of 30,000 rows is never off by that much for so common a gram).
-STATS_BIG = 2
+# PostgreSQL: a one-gram term is "10,000+" without counting when the statistics ANALYZE keeps of its gram
+# index put it in more than COUNT_CAP rows even at this many standard errors below their estimate (the
+# estimate comes from a row sample; 4 standard errors: wrong about once in 30,000 such decisions).
+STATS_Z = 4.0
 GRAM_STATS_MAX_AGE_S = 60.0  # PostgreSQL: how long a connection keeps the gram statistics it read
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
@@ -1249,11 +1250,11 @@ class SearchService(Service):
                 part_estimate = self._planner_rows(s, cand.parts[0])
             own = seg.exact_candidates and len(cand.parts) == 1 and plan.filters is None
             at_least = stats.at_least(cand.grams[0]) if stats is not None else 0.0
-            if own and taken is not None and at_least > STATS_BIG * COUNT_CAP + taken:
+            if own and taken is not None and at_least > COUNT_CAP + taken:
                 # The one gram is the whole term (one or two characters) and, by the statistics ANALYZE
-                # keeps of the gram index, in at least twice COUNT_CAP rows even if every row changed
-                # since was one of them — as for "own" below, all segments together hold more than
-                # COUNT_CAP. Its bitmap alone would cost 10–25 ms.
+                # keeps of the gram index, in more than COUNT_CAP rows even at the low end of their
+                # sampling error and if every row changed since was one of them — as for "own" below,
+                # all segments together hold more than COUNT_CAP. Its bitmap alone would cost 5–25 ms.
                 return _Decision(big, (), None)
             if part_estimate <= 10 * COUNT_CAP:
                 probe = self._pg_probe(s, cand, where, SAMPLE // 5)
@@ -1340,24 +1341,35 @@ class SearchService(Service):
             rows = s.execute(
                 text(
                     "SELECT s.tablename, CAST(CAST(s.most_common_elems AS text) AS text[]),"
-                    " s.most_common_elem_freqs, s.null_frac, c.reltuples, t.n_mod_since_analyze"
+                    " s.most_common_elem_freqs, s.null_frac, c.reltuples, c.relpages, t.n_mod_since_analyze,"
+                    # ANALYZE samples at least 300 rows per unit of the column's statistics target.
+                    " 300 * CASE WHEN coalesce(a.attstattarget, -1) < 0"
+                    " THEN CAST(current_setting('default_statistics_target') AS integer)"
+                    " ELSE a.attstattarget END"
                     " FROM pg_stats s JOIN pg_class c ON c.relname = 'enterprises'"
                     " AND c.relnamespace = to_regnamespace(current_schema())"
                     " JOIN pg_stat_user_tables t ON t.relid = c.oid"
+                    " JOIN pg_class ic ON ic.relname = s.tablename AND ic.relnamespace = c.relnamespace"
+                    " JOIN pg_attribute a ON a.attrelid = ic.oid AND a.attname = s.attname"
                     " WHERE s.schemaname = current_schema() AND s.tablename LIKE 'ix\\_enterprises\\_search\\_%'"
                     " AND s.most_common_elems IS NOT NULL"
                 )
             )
             by_field: dict[str, _GramStats] = {}
-            for index, elems, freqs, null_frac, reltuples, changed in rows:
+            for index, elems, freqs, null_frac, reltuples, pages, changed, sampled in rows:
                 if not elems or not freqs or reltuples is None or reltuples <= 0:
                     continue
-                live = float(reltuples) * (1.0 - float(null_frac or 0.0))
+                with_value = 1.0 - float(null_frac or 0.0)
+                live = float(reltuples) * with_value
                 by_field[index.removeprefix("ix_enterprises_search_")] = _GramStats(
                     dict(zip(elems, (float(f) for f in freqs), strict=False)),
                     float(freqs[-3]),
                     live,
                     float(changed or 0),
+                    min(float(sampled or 0) * with_value, live),
+                    # ANALYZE reads its rows from at most one block per row: rows of one block (often
+                    # alike: imported together) count as fewer independent draws.
+                    max(1.0, float(sampled or 0) / max(float(pages or 0), 1.0)),
                 )
             return by_field
 
@@ -1692,14 +1704,26 @@ class _GramStats:
     min_freq: float  # a gram not listed is in fewer rows than this share
     live_rows: float  # rows with a value (the table's estimated rows less the NULLs)
     changed: float  # rows inserted, updated or deleted since that ANALYZE
+    sampled: float  # rows with a value in ANALYZE's sample (at least; the frequencies are shares of them)
+    per_block: float  # sampled rows per sampled block (1 for a big table), a bound of their clustering
 
     def rows(self, gram: str) -> float:
         """Estimated rows holding ``gram`` (for one not listed: about the most it can be)."""
         return self.freqs.get(gram, self.min_freq) * self.live_rows
 
     def at_least(self, gram: str) -> float:
-        """Rows that still hold a listed ``gram`` even if every change since ANALYZE took it away."""
-        return self.freqs[gram] * self.live_rows - self.changed if gram in self.freqs else 0.0
+        """Rows that still hold a listed ``gram`` at STATS_Z standard errors below the estimate and even
+        if every change since ANALYZE took it away.
+
+        The frequency is a share of a row sample: ``k`` of the ``n`` sampled rows held the gram, with a
+        standard error of at most sqrt(k) for independent rows (times the rows per sampled block, when
+        several come from one block), shrinking to nothing as the sample becomes the whole table.
+        (ANALYZE's lossy counting only ever under-counts, which errs on the safe side.)"""
+        if gram not in self.freqs or self.sampled <= 0:
+            return 0.0
+        k = self.freqs[gram] * self.sampled
+        error = math.sqrt(k * self.per_block * max(0.0, 1.0 - self.sampled / self.live_rows))
+        return max(0.0, k - STATS_Z * error) / self.sampled * self.live_rows - self.changed
 
 
 def _rarest_grams(cand: _Cand, stats: _GramStats) -> _Cand:
