@@ -229,3 +229,43 @@ def test_0006_gives_postgresql_filter_keys_and_its_downgrade_takes_them_away(db:
     search = SearchService(db, command_line_actor())
     page = search.search(SearchQuery("", SearchFilters(statuses=("吊销",), abnormal=True)))
     assert [e.id for e in page.rows] == [ids[0]]
+
+
+def test_0007_swaps_the_postgresql_gram_functions_and_its_downgrade_restores_them(db: Database) -> None:
+    """0007 replaces the SQL gram functions by PL/pgSQL ones with the same keys; downgrade puts the SQL
+    ones back. The index built before still answers searches afterwards (no rebuild needed)."""
+    from alembic import command
+
+    from gxq_desktop.services.context import command_line_actor
+    from gxq_desktop.services.search import SearchQuery, SearchService
+
+    from .search_builders import add_enterprises, enterprise_row
+
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (gram functions of the GIN indexes)")
+    language = "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = :f"
+    sample = "西安秦岭科技有限公司abc"
+    grams = "SELECT array(SELECT DISTINCT g FROM unnest({}(:t)) g ORDER BY 1)"
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        new = [
+            conn.execute(text(grams.format(f)), {"t": sample}).scalar_one()
+            for f in ("gxq_grams12", "gxq_grams3")
+        ]
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006_pg_filter_keys")
+        for f in ("gxq_grams12", "gxq_grams3"):
+            assert conn.execute(text(language), {"f": f}).scalar_one() == "sql"
+        old = [
+            conn.execute(text(grams.format(f)), {"t": sample}).scalar_one()
+            for f in ("gxq_grams12", "gxq_grams3")
+        ]
+    assert old == new
+    ids = add_enterprises(db, [enterprise_row("西安秦岭科技有限公司")])  # indexed by the old functions
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        for f in ("gxq_grams12", "gxq_grams3"):
+            assert conn.execute(text(language), {"f": f}).scalar_one() == "plpgsql"
+    search = SearchService(db, command_line_actor())
+    for q in ("秦岭", "岭", "秦岭科技"):
+        assert [e.id for e in search.search(SearchQuery(q)).rows] == ids

@@ -519,6 +519,43 @@ def test_postgres_search_says_when_the_table_is_locked(
     assert find(svc, "秦岭").total > 0  # and once the lock is gone, it searches again
 
 
+def test_postgres_gram_functions_give_every_gram_of_the_text(db: Database) -> None:
+    """The GIN indexes' gram functions: every character and pair of the first 1,000 characters, every
+    triple of the first 4,000 — short, long, mixed and four-byte texts alike. (Grams holding U+0001, the
+    functions' own separator, may be missing; every other one is there.)"""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (gram functions of the GIN indexes)")
+    texts = [
+        "",
+        "a",
+        "ab",
+        "abc",
+        "abcd",
+        "abcde",
+        "秦岭",
+        "西安秦岭科技有限公司",
+        "a b\nc\td",
+        "😀秦😀岭😀",
+        "x" * 1_500 + "秦岭",
+        "高新区锦业路" * 800,
+        "a\x01b\x01\x01cd\x01",
+    ]
+    with db.engine.connect() as conn:
+        for t in texts:
+            got12 = set(conn.execute(text("SELECT gxq_grams12(:t)"), {"t": t}).scalar_one())
+            got3 = set(conn.execute(text("SELECT gxq_grams3(:t)"), {"t": t}).scalar_one())
+            s12, s3 = t[:1_000], t[:4_000]
+            want12 = set(s12) | {s12[i : i + 2] for i in range(len(s12) - 1)}
+            want3 = {s3[i : i + 3] for i in range(len(s3) - 2)}
+            if "\x01" in t:
+                assert {g for g in want12 if "\x01" not in g} <= got12, repr(t)
+                assert {g for g in want3 if "\x01" not in g} <= got3, repr(t)
+                assert {g for g in got3 if len(g) == 3} <= want3, repr(t)
+            else:
+                assert got12 == want12, repr(t[:20])
+                assert got3 == want3, repr(t[:20])
+
+
 def test_gram_statistics_lower_bound_follows_the_sample() -> None:
     """The rows a gram is surely in (``at_least``) shrink with a smaller or clustered sample, grow to the
     estimate itself when ANALYZE read the whole table, and lose every row changed since."""

@@ -608,24 +608,54 @@ def pg_filter_ddl() -> list[str]:
     return [f"CREATE INDEX IF NOT EXISTS {n} ON enterprises {cols}" for n, cols in PG_FILTER_INDEXES.items()]
 
 
-def pg_ddl() -> list[str]:
-    stmts = [
-        # COST: computing grams is expensive; the planner must read the GIN index, not call them per row.
-        # Characters come from regexp_split_to_array (C); pairs and triples are zipped with a
-        # multi-argument unnest — about 4 times faster than substr over generate_series.
-        # Duplicates are left in: GIN keeps each key once per row anyway.
-        f"""CREATE OR REPLACE FUNCTION {PG_GRAMS12}(t text) RETURNS text[]
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
-          SELECT x || ARRAY(SELECT u.a || u.b FROM unnest(x[1:cardinality(x) - 1], x[2:]) AS u(a, b))
-          FROM regexp_split_to_array(left(t, {INDEXED_CHARS}), '') AS x
+def _pg_chunks(source: str, size: int) -> str:
+    """SQL: ``source`` cut into pieces of ``size`` characters, as an array (its length must be a multiple
+    of ``size``). A separator (U+0001) goes after each piece; the last one is trimmed off again."""
+    dots = "." * size
+    return f"string_to_array(rtrim(regexp_replace({source}, '({dots})', E'\\\\1' || chr(1), 'g'), chr(1)), chr(1))"
+
+
+def pg_gram_functions() -> list[str]:
+    """The two gram functions of the GIN indexes (PostgreSQL), in PL/pgSQL.
+
+    Each is one expression of built-in C functions, which PL/pgSQL evaluates on its fast path without
+    starting a query: 1.4 (pairs) to 3 times (triples) faster than the SQL versions of 0002 (``unnest``
+    over array slices), which ran a small query per call — for every row of every index build and every
+    write of an enterprise (migration 0007_pg_fast_grams).
+    Pairs come from doubling each character ("abc" → "aabbcc", less the first: "abbcc") and cutting
+    that into twos ("ab", "bc", "c"); triples from cutting the text into threes at offsets 0, 1 and 2.
+    Cuts never split a piece at a character, so only grams containing U+0001 itself (which no query
+    looks for) can be lost or cut short. The keys are the same sets as before (tests compare them with
+    a reference): indexes built with the old functions stay valid. Duplicates are left in: GIN keeps
+    each key once per row anyway.
+    """
+    pairs = _pg_chunks("substr(regexp_replace(s, '(.)', E'\\\\1\\\\1', 'g'), 2)", 2)
+    thirds = " || ".join(
+        _pg_chunks(f"substr(s, {k + 1}, {f'(n - {k})' if k else 'n'} / 3 * 3)", 3) for k in range(3)
+    )
+    head = "RETURNS text[] LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 10000"
+    # COST: computing grams is expensive; the planner must read the GIN index, not call them per row.
+    return [
+        f"""CREATE OR REPLACE FUNCTION {PG_GRAMS12}(t text) {head} AS $$
+        DECLARE
+          s text := left(t, {INDEXED_CHARS});
+        BEGIN
+          RETURN string_to_array(s, NULL) || {pairs};
+        END
         $$""",
-        f"""CREATE OR REPLACE FUNCTION {PG_GRAMS3}(t text) RETURNS text[]
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
-          SELECT ARRAY(SELECT u.a || u.b || u.c
-                       FROM unnest(x[1:cardinality(x) - 2], x[2:cardinality(x) - 1], x[3:]) AS u(a, b, c))
-          FROM regexp_split_to_array(left(t, {4 * INDEXED_CHARS}), '') AS x
+        f"""CREATE OR REPLACE FUNCTION {PG_GRAMS3}(t text) {head} AS $$
+        DECLARE
+          s text := left(t, {4 * INDEXED_CHARS});
+          n integer := length(s);
+        BEGIN
+          RETURN {thirds};
+        END
         $$""",
     ]
+
+
+def pg_ddl() -> list[str]:
+    stmts = pg_gram_functions()
     for key, (fn, expr) in PG_GRAM_EXPRESSIONS.items():
         col_expr = expr.replace("e.", "")
         stmts.append(f"CREATE INDEX ix_enterprises_search_{key} ON enterprises USING gin ({fn}({col_expr}))")
