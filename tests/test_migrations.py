@@ -269,3 +269,35 @@ def test_0007_swaps_the_postgresql_gram_functions_and_its_downgrade_restores_the
     search = SearchService(db, command_line_actor())
     for q in ("秦岭", "岭", "秦岭科技"):
         assert [e.id for e in search.search(SearchQuery(q)).rows] == ids
+
+
+def test_0008_builds_the_gram_indexes_in_the_c_collation_and_its_downgrade_undoes_it(db: Database) -> None:
+    from alembic import command
+
+    from gxq_desktop.services.context import command_line_actor
+    from gxq_desktop.services.search import SearchQuery, SearchService
+
+    from .search_builders import add_enterprises, enterprise_row
+
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (GIN expression indexes)")
+    collations = (
+        "SELECT DISTINCT l.collname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_collation l ON l.oid = i.indcollation[0] WHERE c.relname LIKE 'ix\\_enterprises\\_search\\_%' "
+        "AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'gin')"
+    )
+    ids = add_enterprises(
+        db, [enterprise_row("西安秦岭科技有限公司"), enterprise_row("西安终南商贸有限公司")]
+    )
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        assert conn.execute(text(collations)).scalars().all() == ["C"]
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007_pg_fast_grams")
+        assert conn.execute(text(collations)).scalars().all() == ["default"]
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        assert conn.execute(text(collations)).scalars().all() == ["C"]
+    search = SearchService(db, command_line_actor())
+    assert [e.id for e in search.search(SearchQuery("秦岭")).rows] == ids[:1]
+    assert [e.id for e in search.search(SearchQuery("终南商贸")).rows] == ids[1:]

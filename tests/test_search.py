@@ -556,6 +556,26 @@ def test_postgres_gram_functions_give_every_gram_of_the_text(db: Database) -> No
                 assert got3 == want3, repr(t[:20])
 
 
+def test_postgres_gram_conditions_are_answered_by_their_gin_index(db: Database) -> None:
+    """Each field's gram condition, written as the search writes it, is one the planner can answer
+    from that field's GIN index (the expression and its "C" collation must match the index's)."""
+    from gxq_desktop.db import search_index
+
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (GIN expression indexes)")
+    rows = [enterprise_row(f"西安终南{i}号商贸有限公司") for i in range(300)]
+    add_enterprises(db, [*rows, *(enterprise_row(f"西安秦岭{i}号科技有限公司") for i in range(5))])
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_indexscan = off"))  # as the search asks for candidates
+        for key in search_index.PG_GRAM_EXPRESSIONS:
+            cond = f"{search_index.pg_gram_sql(key)} @> CAST(:g AS text[])"
+            explain = text(f"EXPLAIN SELECT 1 FROM enterprises e WHERE {cond}")
+            plan = "\n".join(r[0] for r in conn.execute(explain, {"g": ["秦岭"]}))
+            assert f"ix_enterprises_search_{key}" in plan, plan
+
+
 def test_gram_statistics_lower_bound_follows_the_sample() -> None:
     """The rows a gram is surely in (``at_least``) shrink with a smaller or clustered sample, grow to the
     estimate itself when ANALYZE read the whole table, and lose every row changed since."""

@@ -361,15 +361,15 @@ class _Dialect:
         return _Cand(_Sql(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {ph}", (p,)), True)
 
     def grams(self, fld: str, grams: Sequence[str], names: _Names) -> _Cand:
-        fn, col = search_index.PG_GRAM_EXPRESSIONS[fld]
+        indexed = search_index.pg_gram_sql(fld)
         ordered = sorted(set(grams))
         ph, p = names(ordered)
         parts = []
         for g in ordered:
             gph, gp = names([g])
-            parts.append(_Sql(f"{fn}({col}) @> CAST({gph} AS text[])", (gp,)))
+            parts.append(_Sql(f"{indexed} @> CAST({gph} AS text[])", (gp,)))
         return _Cand(
-            _Sql(f"{fn}({col}) @> CAST({ph} AS text[])", (p,)), False, tuple(parts), fld, tuple(ordered)
+            _Sql(f"{indexed} @> CAST({ph} AS text[])", (p,)), False, tuple(parts), fld, tuple(ordered)
         )
 
     def text_candidates(self, fld: str, terms: Sequence[str], names: _Names) -> tuple[_Cand, bool]:
