@@ -576,6 +576,23 @@ def test_postgres_gram_conditions_are_answered_by_their_gin_index(db: Database) 
             assert f"ix_enterprises_search_{key}" in plan, plan
 
 
+def test_initials_inside_a_name_are_counted_exactly_when_one_of_their_grams_is_common(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "abcd" inside the initials: of its grams, "bcd" is in many more rows than "abc", so PostgreSQL
+    reads only the "abc" candidates — which are not all "abcd". The count is that of "abcd" itself."""
+    monkeypatch.setattr(search_mod, "SORT_LIMIT", 10)  # the 25 "abc" candidates are not "few"
+    monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
+    wanted = add_enterprises(db, [enterprise_row(f"西爱博创达{i}号有限公司") for i in range(5)])  # xabcd…
+    add_enterprises(db, [enterprise_row(f"西爱博创科{i}号有限公司") for i in range(20)])  # xabck…
+    add_enterprises(db, [enterprise_row(f"西北创达{i}号有限公司") for i in range(300)])  # xbcd…
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    page = find(svc, "abcd")
+    assert page.total == 5 and not page.total_capped
+    assert sorted(r.id for r in page.rows) == sorted(wanted)
+
+
 def test_gram_statistics_lower_bound_follows_the_sample() -> None:
     """The rows a gram is surely in (``at_least``) shrink with a smaller or clustered sample, grow to the
     estimate itself when ANALYZE read the whole table, and lose every row changed since."""

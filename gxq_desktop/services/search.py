@@ -396,10 +396,12 @@ class _Dialect:
             return self.fts(table, expr, names), exact
         return self.grams(fld, grams, names), exact
 
-    def initials_contains_candidates(self, term: str, names: _Names) -> _Cand:
+    def initials_contains_candidates(self, term: str, names: _Names) -> tuple[_Cand, bool]:
+        """Candidates for the initials holding ``term``; and whether they are exactly those rows (a
+        phrase of the SQLite trigram table is; on PostgreSQL, only a term that is one gram)."""
         if self.sqlite:
-            return self.fts("enterprise_fts_tri", f'{{name_initials}}: "{term}"', names)
-        return self.trigram_candidates("name_initials", "", term, names)[0]
+            return self.fts("enterprise_fts_tri", f'{{name_initials}}: "{term}"', names), True
+        return self.trigram_candidates("name_initials", "", term, names)
 
     def initials_prefix_candidates(self, term: str, names: _Names) -> _Cand:
         if self.sqlite:
@@ -445,13 +447,10 @@ def _pinyin_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segmen
         _Segment("initials_prefix", "拼音首字母", prefix, d.initials_prefix_candidates(term, names), True)
     )
     if len(term) >= LONG_TERM:
+        cand, exact = d.initials_contains_candidates(term, names)
         segs.append(
             _Segment(
-                "initials",
-                "拼音首字母",
-                d.contains("e.name_initials", term, names, lower=False),
-                d.initials_contains_candidates(term, names),
-                True,
+                "initials", "拼音首字母", d.contains("e.name_initials", term, names, lower=False), cand, exact
             )
         )
         if is_pinyin_sequence(term):  # "qinling", not initials such as "xagx"
@@ -1237,6 +1236,9 @@ class SearchService(Service):
         probe: tuple[int, int, int] | None = None
         part_estimate = 0.0
         stats = self._gram_stats(s, cand.field) if cand is not None and cand.parts else None
+        # One gram that is the whole term: its index entries are exactly the term's rows. (Not so for
+        # the one gram _rarest_grams may leave of several.)
+        whole = cand is not None and len(cand.parts) == 1
         if cand is not None and stats is not None and len(cand.parts) > 1:
             cand = _rarest_grams(cand, stats)
         if cand is not None and cand.parts:
@@ -1248,7 +1250,7 @@ class SearchService(Service):
                 part_estimate = min(stats.rows(g) for g in cand.grams)
             elif len(cand.parts) == 1:
                 part_estimate = self._planner_rows(s, cand.parts[0])
-            own = seg.exact_candidates and len(cand.parts) == 1 and plan.filters is None
+            own = seg.exact_candidates and whole and plan.filters is None
             at_least = stats.at_least(cand.grams[0]) if stats is not None else 0.0
             if own and taken is not None and at_least > COUNT_CAP + taken:
                 # The one gram is the whole term (one or two characters) and, by the statistics ANALYZE
@@ -1267,7 +1269,7 @@ class SearchService(Service):
                 ids = self._materialise(s, cand, where, order)
                 return _Decision("ids", ids, len(ids))
             exact = seg.exact_candidates and plan.filters is None and not plan.exclude_exact
-            if exact and len(cand.parts) == 1 and "NOT (" not in where.sql:
+            if exact and whole and "NOT (" not in where.sql:
                 n = total  # one gram that is the whole term: the index count is the answer
             elif own and taken is not None and total > COUNT_CAP and total - taken > sort_limit:
                 # The bitmap holds exactly the rows this tier's own condition matches. Earlier segments
