@@ -593,6 +593,47 @@ def test_initials_inside_a_name_are_counted_exactly_when_one_of_their_grams_is_c
     assert sorted(r.id for r in page.rows) == sorted(wanted)
 
 
+def test_a_term_with_a_record_filter_counts_the_rows_that_have_both(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "秦" and 经营异常 / 黑名单: 3 of the 60 秦 names are listed, among 80 other listed enterprises. (On
+    PostgreSQL the filter is a join with the record table's own index scan in the same plan; the
+    count must come from the enterprises' gram index and the rows that passed the join.)"""
+    monkeypatch.setattr(search_mod, "SORT_LIMIT", 10)  # a tier of 60 candidates is not "few"
+    dept = add_department(db)
+    qinling = add_enterprises(db, [enterprise_row(f"西安秦岭{i}号商贸有限公司") for i in range(60)])
+    others = add_enterprises(db, [enterprise_row(f"西安终南{i}号商贸有限公司") for i in range(80)])
+    for eid in [*qinling[:3], *others]:
+        add_records(db, eid, dept, abnormal=True, black=True)
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    for filters in (SearchFilters(abnormal=True), SearchFilters(blacklist=True)):
+        page = svc.search(SearchQuery("秦", filters))
+        assert page.total == 3 and not page.total_capped, filters
+        assert sorted(r.id for r in page.rows) == sorted(qinling[:3])
+
+
+def test_a_term_with_two_big_filters_is_not_called_big_for_the_filters_alone(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """科技 with 风险 C and 持有许可: the two filters together hold more than the cap, but only 3 of their
+    rows are 科技 names. (SQLite intersects two big filter sets from their indexes; that intersection
+    alone once decided "more than the cap" even with a term typed.) Caps scaled down to the rows here."""
+    for name, value in (("COUNT_CAP", 10), ("VERIFY_LIMIT", 20), ("SAMPLE", 10), ("SORT_LIMIT", 5)):
+        monkeypatch.setattr(search_mod, name, value)
+    dept = add_department(db)
+    tech = add_enterprises(db, [enterprise_row(f"西安科技{i}号有限公司", risk_class="D") for i in range(100)])
+    both = add_enterprises(db, [enterprise_row(f"西安科技甲{i}号有限公司", risk_class="C") for i in range(3)])
+    flagged = add_enterprises(
+        db, [enterprise_row(f"西安终南{i}号商贸有限公司", risk_class="C") for i in range(50)]
+    )
+    for eid in [*both, *flagged, *tech[:40]]:
+        add_records(db, eid, dept, license=True)
+    page = svc.search(SearchQuery("科技", SearchFilters(risk_classes=("C",), licensed=True)))
+    assert page.count_text == "3"
+    assert sorted(r.id for r in page.rows) == sorted(both)
+
+
 def test_gram_statistics_lower_bound_follows_the_sample() -> None:
     """The rows a gram is surely in (``at_least``) shrink with a smaller or clustered sample, grow to the
     estimate itself when ANALYZE read the whole table, and lose every row changed since."""

@@ -724,7 +724,7 @@ class _Plan:
     atoms: tuple[_Filter, ...] = ()  # the filters one by one
     sort: SortOrder = SortOrder.RELEVANCE
     filter_keys: _Sql | None = None  # the ids matching the filters, from the filter keys
-    text_search: bool = False
+    text_search: bool = False  # a term was typed (not only filters)
 
 
 def _ids_sql(ids: Sequence[int]) -> str:
@@ -798,6 +798,7 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         tuple(fparts),
         query.sort,
         filter_keys=_filter_keys_sql(query.filters, today, sqlite=d.sqlite) if fparts else None,
+        text_search=parsed.is_text_search,
     )
 
 
@@ -1380,8 +1381,8 @@ class SearchService(Service):
 
     def _pg_probe(self, s: Session, cand: _Cand, where: _Sql, sample: int) -> tuple[int, int, int] | None:
         """One statement for (candidates in the GIN bitmap, candidates read, real matches among them):
-        EXPLAIN ANALYZE of a query that stops after ``sample`` matches. None if the plan is not the
-        bitmap scan expected."""
+        EXPLAIN ANALYZE of a query that stops after ``sample`` matches (see :func:`_probe_counts`).
+        None if the plan is not the bitmap scan expected."""
         self._hint(s, "candidates")
         both = cand.sql.and_(where)
         result = s.execute(
@@ -1392,38 +1393,7 @@ class SearchService(Service):
             both.dict,
         ).scalar_one()
         data = json.loads(result) if isinstance(result, str) else result
-        total = heap_rows = removed = None
-        stack = [data[0]["Plan"]]
-        while stack:
-            node = stack.pop()
-            kind = node.get("Node Type")
-            if kind == "Bitmap Index Scan" and total is None:
-                total = int(node.get("Actual Rows", 0))
-            elif kind == "Bitmap Heap Scan":
-                heap_rows = int(node.get("Actual Rows", 0))
-                removed = int(node.get("Rows Removed by Filter", 0))  # candidates that do not match
-            stack.extend(node.get("Plans", []))
-        if total is None or heap_rows is None or removed is None:
-            return None
-        return total, heap_rows + removed, heap_rows
-
-    def _pg_candidates(self, s: Session, cand: _Cand) -> int | None:
-        """How many rows a GIN condition's bitmap holds (no row is read), or None if not found out."""
-        self._hint(s, "candidates")
-        result = s.execute(
-            text(
-                f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT 1 FROM enterprises e WHERE {cand.sql.sql} LIMIT 1"
-            ),
-            cand.sql.dict,
-        ).scalar_one()
-        data = json.loads(result) if isinstance(result, str) else result
-        stack = [data[0]["Plan"]]
-        while stack:
-            node = stack.pop()
-            if node.get("Node Type") == "Bitmap Index Scan":
-                return int(node.get("Actual Rows", 0))
-            stack.extend(node.get("Plans", []))
-        return None
+        return _probe_counts(data[0]["Plan"], f"ix_enterprises_search_{cand.field}")
 
     def _planner_rows(self, s: Session, cond: _Sql) -> float:
         # (No plan hint: the row estimate does not depend on which scans are enabled.)
@@ -1726,6 +1696,42 @@ class _GramStats:
         k = self.freqs[gram] * self.sampled
         error = math.sqrt(k * self.per_block * max(0.0, 1.0 - self.sampled / self.live_rows))
         return max(0.0, k - STATS_Z * error) / self.sampled * self.live_rows - self.changed
+
+
+def _probe_counts(top: dict[str, Any], index_name: str) -> tuple[int, int, int] | None:
+    """From the EXPLAIN ANALYZE plan (JSON) of a probe: (candidates in the bitmap of the gram index
+    ``index_name``, candidates read from ``enterprises``, rows that passed every condition) — or None
+    when the plan is not one bitmap scan of ``enterprises`` on that index, run once (the planner may
+    prefer a filter's index: then the bitmap holds that filter's rows, not the term's candidates).
+
+    The nodes are found by what they scan, not by their type alone: a filter on a record table (经营异常,
+    黑名单 …) joins that table's own bitmap scan, run once per candidate. The matches are the rows the
+    top node returned — the candidates the heap scan lets through may still fail such a join."""
+    heap = None
+    stack = [top]
+    while stack:
+        node = stack.pop()
+        if node.get("Node Type") == "Bitmap Heap Scan" and node.get("Relation Name") == "enterprises":
+            if heap is not None:
+                return None
+            heap = node
+        stack.extend(node.get("Plans", []))
+    if heap is None or int(heap.get("Actual Loops", 1)) != 1:
+        return None
+    children = heap.get("Plans", [])
+    if len(children) != 1:
+        return None
+    index = children[0]
+    if index.get("Node Type") != "Bitmap Index Scan" or int(index.get("Actual Loops", 1)) != 1:
+        return None  # (a BitmapAnd of several indexes: its size is not known)
+    if index.get("Index Name") != index_name:
+        return None
+    read = (
+        int(heap.get("Actual Rows", 0))
+        + int(heap.get("Rows Removed by Filter", 0))
+        + int(heap.get("Rows Removed by Index Recheck", 0))
+    )
+    return int(index.get("Actual Rows", 0)), read, int(top.get("Actual Rows", 0))
 
 
 def _rarest_grams(cand: _Cand, stats: _GramStats) -> _Cand:
