@@ -1093,6 +1093,9 @@ class SearchService(Service):
         ids = self._materialise(s, sub, where, order, COUNT_CAP + 1)
         if len(ids) > COUNT_CAP:
             return _Decision(big, (), None)
+        if len(ids) > sort_limit and big == "idwalk":
+            # Counted exactly but too many to sort by name: newest first, like every big tier.
+            ids = tuple(sorted(ids, reverse=True))
         return _Decision("ids", ids, len(ids))
 
     def _decide_filters(self, s: Session, plan: _Plan, order: str, big: str) -> _Decision | None:
