@@ -9,7 +9,8 @@ generated here when missing). The benchmark works on a *copy* (so the shared fil
 it drops the search index, times building it again for all rows, then runs a fixed, seeded query mix
 of at least 200 queries per kind. With ``--pg`` the same rows are loaded into a new PostgreSQL
 database (indexes built after loading, and timed) and the same queries run there; then every query
-runs once more on both, and any whose count or first page differs between the engines is listed.
+runs once more on both (and 20 of each kind again with random filters and in name or date order), and
+any whose count, first or second page differs between the engines is listed.
 
 Targets on a two-core machine: SQLite median ≤ 15 ms and p95 ≤ 60 ms for every kind; PostgreSQL within
 2× of SQLite.
@@ -43,7 +44,14 @@ from gxq_desktop.db.engine import Database
 from gxq_desktop.db.models import Base, Enterprise
 from gxq_desktop.domain.search_text import is_cjk
 from gxq_desktop.services.context import command_line_actor
-from gxq_desktop.services.search import SearchFilters, SearchQuery, SearchService, optimize_search_index
+from gxq_desktop.services.search import (
+    SORT_LABELS,
+    SearchFilters,
+    SearchQuery,
+    SearchService,
+    SortOrder,
+    optimize_search_index,
+)
 
 BENCH_DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_DB = BENCH_DATA / "demo-1m.sqlite3"
@@ -352,23 +360,39 @@ def run_mix(
 def compare_engines(
     sqlite: Database, pg: Database, queries: dict[str, list[SearchQuery]], kinds: tuple[str, ...]
 ) -> bool:
-    """Every query of the mix on both engines: the same count and the same first page (ids in order)?
-    Prints the differences; True when there are none."""
+    """Every query of the mix on both engines, and the first 20 of each kind again with random filters
+    and in name or date order: the same count, the same first page and the same second page (ids in
+    order)? Prints the differences; True when there are none."""
     a = SearchService(sqlite, command_line_actor())
     b = SearchService(pg, command_line_actor())
+    rng = random.Random(7)
     differ = []
     checked = 0
     for kind in kinds:
-        for q in queries[kind]:
+        variants = list(queries[kind])
+        for q in queries[kind][:20]:
+            sort = rng.choice((SortOrder.NAME, SortOrder.DATE))
+            variants += [
+                dataclasses.replace(q, filters=random_filters(rng)),
+                dataclasses.replace(q, sort=sort),
+            ]
+        for q in variants:
             x, y = a.search(q, page_size=50), b.search(q, page_size=50)
             checked += 1
-            if (x.count_text, [r.id for r in x.rows]) != (y.count_text, [r.id for r in y.rows]):
-                differ.append(f"  {kind} “{q.text}”：SQLite {x.count_text}，PostgreSQL {y.count_text}")
+            same = (x.count_text, [r.id for r in x.rows]) == (y.count_text, [r.id for r in y.rows])
+            if same and x.cursor is not None and y.cursor is not None:
+                more_x, more_y = a.fetch_more(x.cursor, page_size=50), b.fetch_more(y.cursor, page_size=50)
+                same = [r.id for r in more_x.rows] == [r.id for r in more_y.rows]
+            if not same:
+                what = "" if q.filters.is_empty else "（带筛选条件）"
+                differ.append(
+                    f"  {kind} “{q.text}”{what} {SORT_LABELS[q.sort]}：SQLite {x.count_text}，PostgreSQL {y.count_text}"
+                )
     if differ:
         print(f"\n两种数据库结果不同的查询 {len(differ)} 条（共 {checked:,} 条）：")
         print("\n".join(differ[:20]))
     else:
-        print(f"\n两种数据库的计数和首页完全相同（{checked:,} 条查询）")
+        print(f"\n两种数据库的计数、首页和第二页完全相同（{checked:,} 条查询）")
     return not differ
 
 
