@@ -1373,8 +1373,9 @@ class SearchService(Service):
                     live,
                     float(changed or 0),
                     min(float(sampled or 0) * with_value, live),
-                    # ANALYZE reads its rows from at most one block per row: rows of one block (often
-                    # alike: imported together) count as fewer independent draws.
+                    # ANALYZE samples at most as many blocks as rows: a table with fewer blocks gives
+                    # several sampled rows per block (often alike: imported together), which count as
+                    # fewer independent draws.
                     max(1.0, float(sampled or 0) / max(float(pages or 0), 1.0)),
                 )
             return by_field
