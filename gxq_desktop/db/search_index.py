@@ -627,8 +627,8 @@ def pg_filter_ddl() -> list[str]:
 
 
 def _pg_chunks(source: str, size: int) -> str:
-    """SQL: ``source`` cut into pieces of ``size`` characters, as an array (its length must be a multiple
-    of ``size``). A separator (U+0001) goes after each piece; the last one is trimmed off again."""
+    """SQL: ``source`` cut into pieces of ``size`` characters, as an array (a shorter rest stays as the
+    last piece). A separator (U+0001) goes after each whole piece; a trailing one is trimmed off again."""
     dots = "." * size
     return f"string_to_array(rtrim(regexp_replace({source}, '({dots})', E'\\\\1' || chr(1), 'g'), chr(1)), chr(1))"
 

@@ -39,17 +39,20 @@ def _rebuild(to_c: bool) -> None:
         return
     c_oid = conn.execute(text(_C)).scalar_one()
     op.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # GIN builds sort their keys in memory
+    rebuilt = False
     for key, (fn, expr) in search_index.PG_GRAM_EXPRESSIONS.items():
         name = f"ix_enterprises_search_{key}"
         current = conn.execute(text(_COLLATION), {"n": name}).scalar()
         if current is None or (current == c_oid) == to_c:
             continue  # no search index here, or already in the wanted form
+        rebuilt = True
         op.execute(text(f"DROP INDEX {name}"))
         if to_c:
             op.execute(text(search_index.pg_gram_index_ddl(key)))
         else:
             op.execute(text(f"CREATE INDEX {name} ON enterprises USING gin ({fn}({expr.replace('e.', '')}))"))
-    op.execute(text("ANALYZE enterprises"))
+    if rebuilt:  # the gram statistics of the search come from the new indexes
+        op.execute(text("ANALYZE enterprises"))
 
 
 def upgrade() -> None:
