@@ -23,8 +23,8 @@ How a query runs (the part that keeps it instant):
    name before the first match when matches cluster in name order (all 个体工商户 are "西安高新区…").
    The count shown is exact up to 10,000 and "10,000+" beyond. Where an index count is exact
    (phrase of the one-character or trigram table, a b-tree range) it is used as is; elsewhere the
-   share of real matches among the first ``SAMPLE`` candidates, then at most ``VERIFY_LIMIT``
-   re-checked candidates, decide whether a set is clearly over the cap — only the "10,000+" and the
+   share of real matches in a sample of ``SAMPLE`` candidates spread over the set by a hash of their
+   ids, then at most ``VERIFY_LIMIT`` re-checked candidates, decide whether a set is clearly over the cap — only the "10,000+" and the
    choice to walk rest on that estimate, every row shown is re-checked.
 4. With filters, the smallest of the filter sets (a record list, a status, a date range — each listed
    from its index alone) may drive instead; two big ones are intersected from their indexes. With
@@ -97,14 +97,21 @@ STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both en
 # PostgreSQL: how long a search waits for a table lock (a first bulk load of the enterprise register
 # rebuilds its indexes and holds the table until it commits) before it says so.
 LOCK_TIMEOUT_S = 3.0
-VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small
-SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP
+VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small (SQLite)
+SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP (SQLite)
 RANK_SAMPLE = 256  # ids spread over the table that rank filter sets by size (only to choose a driver)
 # PostgreSQL: a one-gram term is "10,000+" without counting when the statistics ANALYZE keeps of its gram
 # index put it in more than COUNT_CAP rows even at this many standard errors below their estimate (the
 # estimate comes from a row sample; 4 standard errors: wrong about once in 30,000 such decisions).
 STATS_Z = 4.0
 GRAM_STATS_MAX_AGE_S = 60.0  # PostgreSQL: how long a connection keeps the gram statistics it read
+# A term with filters that at most FEW_FILTER_MATCHES enterprises pass: their rows are checked for the
+# term (read by id, ~4 µs each) instead of the term's candidates for the filters. SQLite: up to
+# FILTER_IDS_LIMIT of them when the term has FILTER_COST_RATIO times as many candidates (checking a
+# candidate against its filter key costs about an eighth of reading a row).
+FEW_FILTER_MATCHES = 5_000
+FILTER_IDS_LIMIT = 25_000
+FILTER_COST_RATIO = 8
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
@@ -657,6 +664,41 @@ def _filter_keys_sql(f: SearchFilters, today: dt.date, *, sqlite: bool) -> _Sql 
     """The ids matching filters ``f``, read from the filter keys (see :mod:`gxq_desktop.db.search_index`)
     — the groups whose key satisfies the filters, one index range each. None when a filter is not in
     the keys (subject type, 一年内已被抽查, a value without a code)."""
+    parts = _filter_key_parts(f, today, sqlite=sqlite)
+    if parts is None:
+        return None
+    groups, within, params = parts
+    keys = search_index.FILTER_KEYS
+    if sqlite:
+        sql = (
+            f"SELECT k.id FROM {keys} k INDEXED BY {search_index.FILTER_KEYS_INDEX} "
+            f"WHERE k.fkey IN (SELECT g.fkey FROM {search_index.FILTER_GROUPS} g{groups}){within}"
+        )
+    else:
+        # PostgreSQL has no INDEXED BY. A LATERAL subquery with a LIMIT is never merged into a join: the
+        # planner must read each group's range from the index. Left to itself it hash-joins the groups
+        # with all 1,000,000 keys (~100 ms) whenever its statistics or the visibility map lag behind.
+        sql = (
+            f"SELECT k.id FROM {search_index.FILTER_GROUPS} g CROSS JOIN LATERAL (SELECT k.id FROM {keys} k "
+            f"WHERE k.fkey = g.fkey{within} LIMIT {COUNT_CAP + 1}) AS k{groups}"
+        )
+    return _Sql(sql, params)
+
+
+def _filter_key_check(f: SearchFilters, today: dt.date, *, sqlite: bool) -> _Sql | None:
+    """The same filters as a condition on one row ``k`` of the filter keys (for checking candidates
+    found otherwise: one primary-key seek in the narrow keys table instead of a read of the wide row)."""
+    parts = _filter_key_parts(f, today, sqlite=sqlite)
+    if parts is None:
+        return None
+    groups, within, params = parts
+    return _Sql(f"k.fkey IN (SELECT g.fkey FROM {search_index.FILTER_GROUPS} g{groups}){within}", params)
+
+
+def _filter_key_parts(
+    f: SearchFilters, today: dt.date, *, sqlite: bool
+) -> tuple[str, str, tuple[tuple[str, Any], ...]] | None:
+    """(condition on the groups ``g``, condition on the keys ``k`` within a group, parameters)."""
     if f.subject_type or f.inspected_within_year:
         return None
     conds: list[str] = []
@@ -695,21 +737,7 @@ def _filter_keys_sql(f: SearchFilters, today: dt.date, *, sqlite: bool) -> _Sql 
     if f.licensed:
         where.append("k.license_until >= :fk_today")
         params.append(("fk_today", day(today)))
-    keys, within = search_index.FILTER_KEYS, "".join(f" AND {w}" for w in where)
-    if sqlite:
-        sql = (
-            f"SELECT k.id FROM {keys} k INDEXED BY {search_index.FILTER_KEYS_INDEX} "
-            f"WHERE k.fkey IN (SELECT g.fkey FROM {search_index.FILTER_GROUPS} g{groups}){within}"
-        )
-    else:
-        # PostgreSQL has no INDEXED BY. A LATERAL subquery with a LIMIT is never merged into a join: the
-        # planner must read each group's range from the index. Left to itself it hash-joins the groups
-        # with all 1,000,000 keys (~100 ms) whenever its statistics or the visibility map lag behind.
-        sql = (
-            f"SELECT k.id FROM {search_index.FILTER_GROUPS} g CROSS JOIN LATERAL (SELECT k.id FROM {keys} k "
-            f"WHERE k.fkey = g.fkey{within} LIMIT {COUNT_CAP + 1}) AS k{groups}"
-        )
-    return _Sql(sql, tuple(params))
+    return groups, "".join(f" AND {w}" for w in where), tuple(params)
 
 
 @dataclass(frozen=True)
@@ -724,6 +752,7 @@ class _Plan:
     atoms: tuple[_Filter, ...] = ()  # the filters one by one
     sort: SortOrder = SortOrder.RELEVANCE
     filter_keys: _Sql | None = None  # the ids matching the filters, from the filter keys
+    filter_key_check: _Sql | None = None  # the filters as a condition on a row k of the filter keys
     text_search: bool = False  # a term was typed (not only filters)
 
 
@@ -798,6 +827,7 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         tuple(fparts),
         query.sort,
         filter_keys=_filter_keys_sql(query.filters, today, sqlite=d.sqlite) if fparts else None,
+        filter_key_check=_filter_key_check(query.filters, today, sqlite=d.sqlite) if fparts else None,
         text_search=parsed.is_text_search,
     )
 
@@ -1021,6 +1051,15 @@ class SearchService(Service):
             found = (self._decide_filters if self._d.sqlite else self._decide_filters_pg)(s, plan, order, big)
             if found is not None:
                 return found
+        if plan.text_search:
+            found = self._decide_by_keys(s, plan, seg, where, order)
+            if found is not None:
+                if found.mode == "ids" and len(found.ids) > sort_limit and big == "idwalk":
+                    # (as for every tier too big to sort by name)
+                    found = _Decision("ids", tuple(sorted(found.ids, reverse=True)), found.count)
+                elif found.mode == "big":
+                    found = _Decision(big, (), None)
+                return found
         if not self._d.sqlite:
             taken = None if before is None else before + len(exact_ids)  # rows earlier segments show
             return self._decide_pg(s, plan, seg, where, order, sort_limit, big, taken)
@@ -1163,6 +1202,113 @@ class SearchService(Service):
         self._hint(s, "any")
         ids = [int(r[0]) for r in s.execute(text(sql), {**drive.driver.dict, **cond.dict})]
         return self._listed(s, ids, order, big)
+
+    def _decide_by_keys(
+        self, s: Session, plan: _Plan, seg: _Segment, where: _Sql, order: str
+    ) -> _Decision | None:
+        """A term with filters, through the filter keys (None: they cannot help; decide as before).
+
+        The term's index candidates T are counted and, unless they are few, the filters' matches F are
+        listed from the keys (the cost follows them). When F is few next to T — 迁出 registered since
+        2024 and 限, which nearly every name holds (有限公司) — the rows of F are read and checked for
+        the term. Otherwise each candidate of T is checked against its filter key (a seek in the narrow
+        keys table, ~0.5 µs) and only those that pass are read, until COUNT_CAP + 1 have passed (when
+        both sets are big, many pass and that comes early). Either way the count is exact up to
+        COUNT_CAP. PostgreSQL: only the first way, for few filter matches (its planner reads the rest
+        through its indexes)."""
+        cand = seg.candidates
+        if not self._d.sqlite:
+            fids = self._filter_matches(s, plan, FEW_FILTER_MATCHES)
+            if fids is None:
+                return None
+            ids = self._check_ids(s, fids, where, order)
+            return _Decision("ids", ids, len(ids))
+        if cand is None or plan.filter_key_check is None or not self._has_filter_keys(s):
+            return None
+        sub = (
+            cand
+            if cand.subquery
+            else _Cand(
+                _Sql(f"SELECT e.id AS id FROM enterprises e WHERE {cand.sql.sql}", cand.sql.params), True
+            )
+        )
+        total = self._estimate(s, sub, 2 * COUNT_CAP + 1)
+        if total > FEW_FILTER_MATCHES:  # (few candidates: checking their keys is cheaper than listing F)
+            fids = self._filter_matches(s, plan, FILTER_IDS_LIMIT)
+            # Checking a row of F costs about eight times what a key check of a candidate of T does.
+            if fids is not None and FILTER_COST_RATIO * len(fids) > 2 * COUNT_CAP:
+                total = self._estimate(s, sub, FILTER_COST_RATIO * len(fids) + 1)
+            if fids is not None and (
+                len(fids) <= FEW_FILTER_MATCHES or total > FILTER_COST_RATIO * len(fids)
+            ):
+                ids = self._check_ids(s, fids, where, order)
+                if len(ids) > COUNT_CAP:
+                    return _Decision("big", (), None)
+                return _Decision("ids", ids, len(ids))
+        # A quick look at the first candidates (enough for a plainly big set); then the candidates one by
+        # one, until COUNT_CAP + 1 pass (when both sets are big, many pass and the scan stops early).
+        quick = min(total, 2 * COUNT_CAP + 1)
+        if quick > 2 * COUNT_CAP and self._clearly_big(s, sub, where, quick, SAMPLE // 5):
+            return _Decision("big", (), None)
+        found = self._keyed(s, sub, plan.filter_key_check, where)
+        if len(found) > COUNT_CAP:
+            return _Decision("big", (), None)
+        return self._listed(s, found, order, "big")
+
+    def _keyed(self, s: Session, sub: _Cand, check: _Sql, where: _Sql) -> list[int]:
+        """SQLite: the candidates ``sub`` that pass the filter-key ``check`` and then ``where`` on the
+        row, at most COUNT_CAP + 1 (unsorted: the scan stops there). The keys are checked before any
+        wide row is read."""
+        sql = (
+            f"SELECT DISTINCT e.id FROM ({sub.sql.sql}) AS c CROSS JOIN {search_index.FILTER_KEYS} k "
+            f"CROSS JOIN enterprises e WHERE k.id = c.id AND {check.sql} AND e.id = c.id AND ({where.sql}) "
+            f"LIMIT {COUNT_CAP + 1}"
+        )
+        return [int(r[0]) for r in s.execute(text(sql), {**sub.sql.dict, **check.dict, **where.dict})]
+
+    def _filter_matches(self, s: Session, plan: _Plan, limit: int) -> list[int] | None:
+        """The ids (sorted) of the enterprises that pass the filters, when the filter keys hold all the
+        filters and at most ``limit`` enterprises pass (read from the keys: the cost follows the
+        matches); else None. Remembered for the search's other tiers."""
+        fk = plan.filter_keys
+        if fk is None or not self._has_filter_keys(s):
+            return None
+        # (PostgreSQL reads at most COUNT_CAP + 1 keys per group: more would not show that it was cut.)
+        limit = limit if self._d.sqlite else min(limit, COUNT_CAP)
+        key = ("gxq_filter_matches", fk.sql, fk.params, limit)
+        if key not in s.info:
+            self._hint(s, "any")
+            sql = f"{fk.sql} LIMIT {limit + 1}"
+            if self._d.sqlite:  # (one JSON array: 25,000 rows one by one cost ~30 ms in Python)
+                listed = s.execute(text(f"SELECT json_group_array(m.id) FROM ({sql}) AS m"), fk.dict)
+                ids = [int(i) for i in json.loads(listed.scalar_one())]
+            else:  # (one array: see _listed)
+                sql = f"SELECT array_agg(m.id) FROM ({sql}) AS m"
+                ids = [int(i) for i in s.execute(text(sql), fk.dict).scalar_one() or ()]
+            s.info[key] = sorted(ids) if len(ids) <= limit else None
+        found: list[int] | None = s.info[key]
+        return found
+
+    def _check_ids(self, s: Session, ids: Sequence[int], where: _Sql, order: str) -> tuple[int, ...]:
+        """Those of ``ids`` whose row passes ``where``, in display order (each row read by its id)."""
+        if not ids:
+            return ()
+        o = _ORDERS[order]
+        if self._d.sqlite:
+            # The listed ids drive (CROSS JOIN keeps that order): a filter's index must not.
+            sql = (
+                "SELECT e.id FROM (SELECT value AS id FROM json_each(:few_ids)) AS c "
+                f"CROSS JOIN enterprises e WHERE e.id = c.id AND ({where.sql}) ORDER BY {o.sort}"
+            )
+            params = {**where.dict, "few_ids": json.dumps(list(ids))}
+        else:
+            self._hint(s, "index")
+            sql = (
+                "SELECT e.id FROM enterprises e WHERE e.id = ANY(CAST(:few_ids AS integer[])) "
+                f"AND ({where.sql}) ORDER BY {o.walk}"
+            )
+            params = {**where.dict, "few_ids": "{" + ",".join(map(str, ids)) + "}"}
+        return tuple(int(r[0]) for r in s.execute(text(sql), params))
 
     def _has_filter_keys(self, s: Session) -> bool:
         """Whether the filter keys exist (an older database may lack them: decide as before).
@@ -1415,16 +1561,12 @@ class SearchService(Service):
         or many candidates and it is not clear ("unclear": sorting them all costs in proportion to the
         candidates).
 
-        The index count (up to 10 × COUNT_CAP) and the share of real matches among the first SAMPLE
-        candidates (listed in index order, unrelated to the other conditions) decide; then at most
-        VERIFY_LIMIT candidates are re-checked. Only "10,000+" and the choice to walk rest on the
+        The index count (up to 10 × COUNT_CAP) and the share of real matches in a sample of the
+        candidates (see :meth:`_sample`) decide. Only "10,000+" and the choice to walk rest on the
         estimate — every row shown is re-checked on the row itself."""
 
         def clearly_big(total: int, sample: int) -> bool:
-            hits = self._count_where(s, cand, where, sample, sample)
-            p = hits / sample
-            margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / sample) + 0.02
-            return total * (p - margin) > 1.2 * COUNT_CAP
+            return self._clearly_big(s, cand, where, total, sample)
 
         # A quick look first (most big sets are plainly big: an address, a common word) …
         if total is None:
@@ -1440,16 +1582,49 @@ class SearchService(Service):
             return "big"
         if total <= 3 * COUNT_CAP:
             return "small"
-        n = self._count_where(s, cand, where, COUNT_CAP + 1, VERIFY_LIMIT)
+        read, n = self._sample(s, cand, where, total, VERIFY_LIMIT)
         if n > COUNT_CAP:
-            return "big"
-        if total <= VERIFY_LIMIT:
+            return "big"  # (real matches: no estimate)
+        if read >= total:
             return n  # every candidate was read: n is exact
-        read = VERIFY_LIMIT  # all of them were read: fewer than COUNT_CAP + 1 matched
-        p = n / read
-        if total * (p - 3 * math.sqrt(max(p * (1 - p), 0.0001) / read)) > 1.2 * COUNT_CAP:
+        p = n / max(read, 1)
+        if total * (p - 3 * math.sqrt(max(p * (1 - p), 0.0001) / max(read, 1))) > 1.2 * COUNT_CAP:
             return "big"
         return "unclear"
+
+    def _clearly_big(self, s: Session, cand: _Cand, where: _Sql, total: int, sample: int) -> bool:
+        """Whether the first ``total`` candidates hold clearly more than COUNT_CAP matches, judged from a
+        sample of about ``sample`` of them."""
+        read, hits = self._sample(s, cand, where, total, sample)
+        p = hits / max(read, 1)
+        margin = 2 * math.sqrt(max(p * (1 - p), 0.01) / max(read, 1)) + 0.02
+        return total * (p - margin) > 1.2 * COUNT_CAP
+
+    def _sample(self, s: Session, cand: _Cand, where: _Sql, total: int, size: int) -> tuple[int, int]:
+        """(candidates read, real matches among them) for about ``size`` of the first ``total``
+        candidates, picked by a hash of their id — or all of them when ``size`` ≥ ``total``.
+
+        Not the first ``size`` in index order: FTS5 lists its candidates by id, and the matches of a
+        term with a filter often sit together in id order (enterprises imported together, the older ones
+        listed as 经营异常 more often). A prefix then shows a share of matches the whole set does not
+        have, and a tier of a few thousand rows was called "10,000+". Hashed ids spread the sample over
+        the whole set; listing the candidates costs only the index (about 50 ns each), re-checking
+        costs a row read per sampled one. When the set is bigger than ``total`` (a capped count), the
+        estimate holds for its first ``total`` candidates: a lower bound of the whole."""
+        if size >= total:
+            picked = ""
+            params: tuple[tuple[str, Any], ...] = ()
+        else:
+            # Fibonacci hashing: ids in a run land evenly over [0, 2^32); keep the share size / total.
+            picked = " WHERE ((f.id * 2654435761) % 4294967296) < :sample_below"
+            params = (("sample_below", int(size / total * 4294967296)),)
+        self._hint(s, "candidates")
+        sql = (
+            f"SELECT count(*), count(e.id) FROM (SELECT f.id FROM ({cand.sql.sql} LIMIT {int(total)}) AS f"
+            f"{picked}) AS c LEFT JOIN enterprises e ON e.id = c.id AND ({where.sql})"
+        )
+        read, hits = s.execute(text(sql), dict(cand.sql.params + params + where.params)).one()
+        return int(read), int(hits)
 
     def _intersect(self, s: Session, drivers: Sequence[_Sql]) -> list[int]:
         sql = " INTERSECT ".join(f"SELECT id FROM ({d.sql})" for d in drivers)
