@@ -24,8 +24,8 @@ How a query runs (the part that keeps it instant):
    The count shown is exact up to 10,000 and "10,000+" beyond. Where an index count is exact
    (phrase of the one-character or trigram table, a b-tree range) it is used as is; elsewhere the
    share of real matches in a sample of ``SAMPLE`` candidates spread over the set by a hash of their
-   ids, then at most ``VERIFY_LIMIT`` re-checked candidates, decide whether a set is clearly over the cap — only the "10,000+" and the
-   choice to walk rest on that estimate, every row shown is re-checked.
+   ids, then at most ``VERIFY_LIMIT`` re-checked candidates, decide whether a set is clearly over the
+   cap — only the "10,000+" and the choice to walk rest on that estimate, every row shown is re-checked.
 4. With filters, the smallest of the filter sets (a record list, a status, a date range — each listed
    from its index alone) may drive instead; two big ones are intersected from their indexes. With
    filters only, the search reads exactly the matches from the *filter keys* (each enterprise's filter
@@ -1052,13 +1052,8 @@ class SearchService(Service):
             if found is not None:
                 return found
         if plan.text_search:
-            found = self._decide_by_keys(s, plan, seg, where, order)
+            found = self._decide_by_keys(s, plan, seg, where, order, sort_limit, big)
             if found is not None:
-                if found.mode == "ids" and len(found.ids) > sort_limit and big == "idwalk":
-                    # (as for every tier too big to sort by name)
-                    found = _Decision("ids", tuple(sorted(found.ids, reverse=True)), found.count)
-                elif found.mode == "big":
-                    found = _Decision(big, (), None)
                 return found
         if not self._d.sqlite:
             taken = None if before is None else before + len(exact_ids)  # rows earlier segments show
@@ -1129,13 +1124,7 @@ class SearchService(Service):
                 return _Decision(big, (), None)  # the filters are all there is: more than COUNT_CAP
             ids_json = json.dumps(common)  # a JSON array: SQLite reads it with json_each, no SQL text
             sub = _Cand(_Sql("SELECT value AS id FROM json_each(:ids)", (("ids", ids_json),)), True)
-        ids = self._materialise(s, sub, where, order, COUNT_CAP + 1)
-        if len(ids) > COUNT_CAP:
-            return _Decision(big, (), None)
-        if len(ids) > sort_limit and big == "idwalk":
-            # Counted exactly but too many to sort by name: newest first, like every big tier.
-            ids = tuple(sorted(ids, reverse=True))
-        return _Decision("ids", ids, len(ids))
+        return _counted(self._materialise(s, sub, where, order, COUNT_CAP + 1), sort_limit, big)
 
     def _decide_filters(self, s: Session, plan: _Plan, order: str, big: str) -> _Decision | None:
         """SQLite, filters only, several of them: the matching ids, counted exactly up to COUNT_CAP.
@@ -1204,7 +1193,7 @@ class SearchService(Service):
         return self._listed(s, ids, order, big)
 
     def _decide_by_keys(
-        self, s: Session, plan: _Plan, seg: _Segment, where: _Sql, order: str
+        self, s: Session, plan: _Plan, seg: _Segment, where: _Sql, order: str, sort_limit: int, big: str
     ) -> _Decision | None:
         """A term with filters, through the filter keys (None: they cannot help; decide as before).
 
@@ -1221,8 +1210,7 @@ class SearchService(Service):
             fids = self._filter_matches(s, plan, FEW_FILTER_MATCHES)
             if fids is None:
                 return None
-            ids = self._check_ids(s, fids, where, order)
-            return _Decision("ids", ids, len(ids))
+            return _counted(self._check_ids(s, fids, where, order), sort_limit, big)
         if cand is None or plan.filter_key_check is None or not self._has_filter_keys(s):
             return None
         sub = (
@@ -1241,19 +1229,16 @@ class SearchService(Service):
             if fids is not None and (
                 len(fids) <= FEW_FILTER_MATCHES or total > FILTER_COST_RATIO * len(fids)
             ):
-                ids = self._check_ids(s, fids, where, order)
-                if len(ids) > COUNT_CAP:
-                    return _Decision("big", (), None)
-                return _Decision("ids", ids, len(ids))
+                return _counted(self._check_ids(s, fids, where, order), sort_limit, big)
         # A quick look at the first candidates (enough for a plainly big set); then the candidates one by
         # one, until COUNT_CAP + 1 pass (when both sets are big, many pass and the scan stops early).
         quick = min(total, 2 * COUNT_CAP + 1)
         if quick > 2 * COUNT_CAP and self._clearly_big(s, sub, where, quick, SAMPLE // 5):
-            return _Decision("big", (), None)
+            return _Decision(big, (), None)
         found = self._keyed(s, sub, plan.filter_key_check, where)
-        if len(found) > COUNT_CAP:
-            return _Decision("big", (), None)
-        return self._listed(s, found, order, "big")
+        if len(found) > COUNT_CAP or (len(found) > sort_limit and big == "idwalk"):
+            return _counted(found, sort_limit, big)  # (no name order needed)
+        return self._listed(s, found, order, big)
 
     def _keyed(self, s: Session, sub: _Cand, check: _Sql, where: _Sql) -> list[int]:
         """SQLite: the candidates ``sub`` that pass the filter-key ``check`` and then ``where`` on the
@@ -1293,22 +1278,14 @@ class SearchService(Service):
         """Those of ``ids`` whose row passes ``where``, in display order (each row read by its id)."""
         if not ids:
             return ()
-        o = _ORDERS[order]
         if self._d.sqlite:
-            # The listed ids drive (CROSS JOIN keeps that order): a filter's index must not.
-            sql = (
-                "SELECT e.id FROM (SELECT value AS id FROM json_each(:few_ids)) AS c "
-                f"CROSS JOIN enterprises e WHERE e.id = c.id AND ({where.sql}) ORDER BY {o.sort}"
+            listed = _Cand(
+                _Sql("SELECT value AS id FROM json_each(:few_ids)", (("few_ids", json.dumps(ids)),)), True
             )
-            params = {**where.dict, "few_ids": json.dumps(list(ids))}
-        else:
-            self._hint(s, "index")
-            sql = (
-                "SELECT e.id FROM enterprises e WHERE e.id = ANY(CAST(:few_ids AS integer[])) "
-                f"AND ({where.sql}) ORDER BY {o.walk}"
-            )
-            params = {**where.dict, "few_ids": "{" + ",".join(map(str, ids)) + "}"}
-        return tuple(int(r[0]) for r in s.execute(text(sql), params))
+        else:  # (the array as a literal: see _listed)
+            literal = "{" + ",".join(map(str, ids)) + "}"
+            listed = _Cand(_Sql("e.id = ANY(CAST(:few_ids AS integer[]))", (("few_ids", literal),)), False)
+        return self._materialise(s, listed, where, order, len(ids))
 
     def _has_filter_keys(self, s: Session) -> bool:
         """Whether the filter keys exist (an older database may lack them: decide as before).
@@ -1565,20 +1542,17 @@ class SearchService(Service):
         candidates (see :meth:`_sample`) decide. Only "10,000+" and the choice to walk rest on the
         estimate — every row shown is re-checked on the row itself."""
 
-        def clearly_big(total: int, sample: int) -> bool:
-            return self._clearly_big(s, cand, where, total, sample)
-
         # A quick look first (most big sets are plainly big: an address, a common word) …
         if total is None:
             total = self._estimate(s, cand, 2 * COUNT_CAP + 1)
-            if total > 2 * COUNT_CAP and clearly_big(total, SAMPLE // 5):
+            if total > 2 * COUNT_CAP and self._clearly_big(s, cand, where, total, SAMPLE // 5):
                 return "big"
             if total > 2 * COUNT_CAP:
                 total = self._estimate(s, cand, 10 * COUNT_CAP + 1)
         if total <= SAMPLE:
             return "small"
         # … then a closer one.
-        if clearly_big(total, SAMPLE):
+        if self._clearly_big(s, cand, where, total, SAMPLE):
             return "big"
         if total <= 3 * COUNT_CAP:
             return "small"
@@ -1834,6 +1808,17 @@ class SearchService(Service):
                 )
             )
         return tuple(out)
+
+
+def _counted(ids: Sequence[int], sort_limit: int, big: str) -> _Decision:
+    """The decision for a tier's matches counted exactly (``ids`` in name or date order, at most
+    COUNT_CAP + 1): over COUNT_CAP it is big; a relevance tier too big to sort by name is shown newest
+    first, like every big tier."""
+    if len(ids) > COUNT_CAP:
+        return _Decision(big, (), None)
+    if len(ids) > sort_limit and big == "idwalk":
+        return _Decision("ids", tuple(sorted(ids, reverse=True)), len(ids))
+    return _Decision("ids", tuple(ids), len(ids))
 
 
 def _per_connection(s: Session, key: str, load: Callable[[], Any]) -> Any:
