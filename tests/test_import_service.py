@@ -23,6 +23,7 @@ from gxq_desktop.services.importing import (
     ImportService,
     ReimportNotConfirmed,
     UndoNotConfirmed,
+    engine,
     save_rejected_rows,
 )
 
@@ -311,6 +312,34 @@ def test_enterprise_update_keeps_former_name_and_records_old_values(
         assert change.old_values["former_names"] is None and change.old_values["version"] == 1
         unchanged = s.get(m.Enterprise, ids["不变有限公司"])
         assert unchanged is not None and unchanged.import_batch_id is None and unchanged.version == 1
+
+
+def test_updates_between_queued_inserts_change_and_add_every_row(
+    db: Database, deps: dict[str, int], head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of 10 rows: the writer thread has several chunks of inserts queued when a chunk with
+    # updates comes (the updates go through the Session, which must wait for the writer).
+    monkeypatch.setattr(engine, "CHUNK", 10)
+    ids = add_enterprises(db, [(code(i), f"旧名称{i}有限公司") for i in range(25, 201, 25)])
+    before = table_snapshot(db, m.Enterprise)
+    rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"新名称{i}有限公司"] for i in range(1, 201)]
+    svc = ImportService(db, head)
+    result = svc.run(write_csv(tmp_path / "混合.csv", rows), "enterprise", deps["SJJ"])
+    assert (result.inserted, result.updated, result.rejected) == (192, 8, 0)
+    with db.session() as s:
+        stored = {e.uscc: (e.name, e.former_names) for e in s.scalars(select(m.Enterprise))}
+        changes = s.scalars(select(m.ImportChange.entity_id).where(m.ImportChange.action == "update")).all()
+    assert stored == {
+        code(i): (f"新名称{i}有限公司", f"旧名称{i}有限公司" if i % 25 == 0 else None) for i in range(1, 201)
+    }
+    assert sorted(changes) == sorted(ids.values())
+    from gxq_desktop.services.search import SearchQuery, SearchService
+
+    search = SearchService(db, head)
+    assert search.search(SearchQuery("新名称7有限")).total == 1  # a row inserted from a queued chunk
+    assert search.search(SearchQuery("旧名称150")).total == 1  # an updated row, found by its former name
+    svc.undo(result.batch_id, confirm_warnings=True)  # type: ignore[arg-type]
+    assert table_snapshot(db, m.Enterprise) == before
 
 
 # --------------------------------------------------------------------------- undo

@@ -454,6 +454,7 @@ class ImportJob:
         labels = {f: header.labels[c] for c, f in mapping.items()}
         out.preview_fields = tuple(f.name for f in self.spec.fields if f.name in mapped_fields)
         handler = make_handler(self, labels)
+        self.writer.depth = handler.writer_depth
         parse = self._row_parser(mapping, header, labels)
         rows = self._data_rows(raw, header, mapping)
         if self.spec.groups_rows:
