@@ -354,9 +354,9 @@ class EnterpriseHandler(Handler):
             self._prepare_update(row, ex, changes)
 
     def write(self, rows: list[Row]) -> None:
-        # Pure Python first (it overlaps the writer thread's work on the previous chunk), then wait for
-        # the writer, do the Session work, and hand the inserts to the writer thread, which from then
-        # on is the only user of the connection until the next write() (or the engine) drains it.
+        # Pure Python first (it overlaps the writer thread's work on earlier chunks). Session work (the
+        # updates, and the set-up before the first insert) waits until the writer is idle. The inserts
+        # join the writer's queue; the writer is the only user of the connection until it is drained.
         inserts = [self._insert_values(r) for r in rows if r.action == INSERT]
         ready = self._prepare(inserts) if inserts and self._bulk is not None else None
         if self._bulk is None or any(r.action == UPDATE for r in rows):
