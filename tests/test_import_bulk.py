@@ -298,21 +298,26 @@ def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
     _keys_follow_inserts(db)
 
 
-def test_collector_settings_are_restored_after_a_pass_even_a_failing_one() -> None:
+def test_interpreter_settings_are_restored_after_a_pass_even_a_failing_one() -> None:
     import gc
+    import sys
 
-    from gxq_desktop.services.importing.engine import quiet_collector
+    from gxq_desktop.services.importing.engine import pass_settings
 
     before = gc.get_threshold()
-    with quiet_collector():
+    switch = sys.getswitchinterval()
+    with pass_settings():
         assert gc.get_threshold()[0] > before[0] and gc.get_freeze_count() > 0
-        with quiet_collector():  # a nested pass (preview inside an import) changes nothing
+        assert sys.getswitchinterval() < switch
+        with pass_settings():  # a nested pass (preview inside an import) changes nothing
             pass
-        assert gc.get_threshold()[0] > before[0]
+        assert gc.get_threshold()[0] > before[0] and sys.getswitchinterval() < switch
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-    with pytest.raises(RuntimeError), quiet_collector():
+    assert sys.getswitchinterval() == switch
+    with pytest.raises(RuntimeError), pass_settings():
         raise RuntimeError("boom")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == switch
 
 
 def test_rows_in_later_chunks_see_what_earlier_chunks_did(db: Database, tmp_path: Path) -> None:
