@@ -18,7 +18,7 @@ from gxq_desktop.errors import CancelledError
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.importing import ImportService, handlers
 from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_many
-from gxq_desktop.services.importing.search_sync import DEFAULT_HASHSIZE, spaced
+from gxq_desktop.services.importing.search_sync import BULK_SETTINGS, spaced
 from gxq_desktop.services.search import SearchQuery, SearchService
 
 from .conftest import make_user
@@ -72,11 +72,12 @@ def head(sqlite_db: Database) -> Actor:
     return make_user(sqlite_db, Role.SECTION_HEAD)
 
 
-@pytest.mark.parametrize("index_every", [1000, handlers.INDEX_EVERY])
+# 1000: filled several times on the way; 599: the last chunk (599 rows) fills the tables itself.
+@pytest.mark.parametrize("index_every", [1000, 599, handlers.INDEX_EVERY])
 def test_search_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
     sqlite_db: Database, head: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index_every: int
 ) -> None:
-    monkeypatch.setattr(handlers, "INDEX_EVERY", index_every)  # 1000: filled several times on the way
+    monkeypatch.setattr(handlers, "INDEX_EVERY", index_every)
     # Names and representatives have length limits and no control characters; former names may be long.
     texts = [t or "" for t in ODD_TEXTS if t is None or (len(t) < 40 and t.isprintable())]
     rows: list[list[Any]] = [["统一社会信用代码", "企业名称", "法定代表人", "曾用名", "住所", "经营范围"]]
@@ -100,9 +101,10 @@ def test_search_index_of_an_import_equals_the_sql_one_and_undo_empties_it(
             conn.execute(create.replace(f"CREATE VIRTUAL TABLE {table}", "CREATE VIRTUAL TABLE temp.chk", 1))
             conn.execute(populate.replace(f"INSERT INTO {table} ", "INSERT INTO temp.chk ", 1))
             assert imported and imported == _vocab(conn, "temp", "chk"), table
-            # The larger pending-terms limit of the load is back to FTS5's default.
-            hashsize = conn.execute(f"SELECT v FROM {table}_config WHERE k = 'hashsize'").fetchone()
-            assert hashsize is None or hashsize[0] == DEFAULT_HASHSIZE, table
+            # The load's pending-terms limit and merge setting are back to FTS5's defaults.
+            for key, (default, _bulk) in BULK_SETTINGS.items():
+                value = conn.execute(f"SELECT v FROM {table}_config WHERE k = ?", (key,)).fetchone()
+                assert value is None or value[0] == default, (table, key)
             conn.execute("DROP TABLE temp.v_temp_chk")
             conn.execute("DROP TABLE temp.chk")
         conn.rollback()

@@ -414,6 +414,15 @@ class EnterpriseHandler(Handler):
             hi = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         self._max_id = hi
         params = (lo, hi, self.ctx.batch_id)
+        if chars is not None:  # (staged before the fill below, which moves them into the index)
+            if consecutive:
+                table, cols = self._indexer.char_table()
+                rows = [(lo + k, *texts) for k, texts in enumerate(chars, start=1)]
+                sqlite_insert_many(bulk.raw, table, cols, 1 + len(CHAR_COLUMNS), rows)
+            else:  # pragma: no cover - ids not contiguous (cannot happen with SQLite's rowid allocation)
+                fallback = self._indexer.char_fallback()
+                if fallback is not None:
+                    bulk.execute_raw(fallback, params)
         # The other search tables are filled from the stored rows, several chunks at a time: FTS5 writes
         # a new segment per statement, and fewer, larger segments mean less merging.
         if self._unindexed is None:
@@ -422,16 +431,6 @@ class EnterpriseHandler(Handler):
             self._unindexed = (self._unindexed[0], hi)
         if hi - self._unindexed[0] >= INDEX_EVERY:
             self._index_pending()
-        if chars is None:
-            return
-        if consecutive:
-            table, cols = self._indexer.char_table()
-            rows = [(lo + k, *texts) for k, texts in enumerate(chars, start=1)]
-            sqlite_insert_many(bulk.raw, table, cols, 1 + len(CHAR_COLUMNS), rows)
-        else:  # pragma: no cover - ids not contiguous (cannot happen with SQLite's rowid allocation)
-            fallback = self._indexer.char_fallback()
-            if fallback is not None:
-                bulk.execute_raw(fallback, params)
 
     def _index_pending(self) -> None:
         """Index the rows inserted since the last call (writer thread, or main thread once it is idle)."""
@@ -440,6 +439,8 @@ class EnterpriseHandler(Handler):
         params = (*self._unindexed, self.ctx.batch_id)
         for sql in self._index_sql:
             self._bulk.execute_raw(sql, params)
+        for sql in self._indexer.char_fill():
+            self._bulk.execute_raw(sql)
         self._unindexed = None
 
     def finish(self) -> None:

@@ -18,8 +18,11 @@ their own trigger.
 One table is filled from Python: the one-character table stores each text with a space between its
 characters, which SQL can only build with a ``group_concat`` sub-query per value — the dearest part
 of the whole index. :func:`spaced` builds the same text (tests compare the two, and an import undone
-through the SQL delete trigger leaves that table empty), and the writer thread inserts it together
-with the rows' ids.
+through the SQL delete trigger leaves that table empty). The writer thread stores it with the rows'
+ids in a temporary staging table, and each fill moves the staged rows into the index with one
+statement: FTS5 writes out its pending terms at the end of every statement that inserts into it, so
+inserting a chunk's rows directly would make a small segment per statement, and merging those costs
+about a third more (200,000 rows: 1.20 s in 1,000-row statements, 0.85 s in 20,000-row ones).
 """
 
 from __future__ import annotations
@@ -32,8 +35,16 @@ from gxq_desktop.db import search_index
 INSERT_TRIGGER = "enterprise_fts_ai"
 DEFAULT_HASHSIZE = 1024 * 1024  # FTS5's own default
 BULK_HASHSIZE = 16 * 1024 * 1024
+DEFAULT_AUTOMERGE = 4  # FTS5's own default
+BULK_AUTOMERGE = 8
+# FTS5 settings (key → (FTS5's default, the value during a bulk load)); see BulkIndexer._bulk_settings.
+BULK_SETTINGS = {
+    "hashsize": (DEFAULT_HASHSIZE, BULK_HASHSIZE),
+    "automerge": (DEFAULT_AUTOMERGE, BULK_AUTOMERGE),
+}
 CHAR_TABLE = "enterprise_fts_chr"
 CHAR_COLUMNS = ("name", "former_names", "legal_rep")
+CHAR_STAGE = "gxq_char_stage"  # a temporary table (see the module's documentation)
 DELETE_TRIGGER = "enterprise_fts_ad"
 _POPULATE_TAIL = "FROM enterprises e"
 _NEW_ROWS = "e.id > ? AND e.id <= ? AND e.import_batch_id = ?"  # the rows of one fill
@@ -86,7 +97,7 @@ class BulkIndexer:
         self._stmts: list[str] | None = None
         self.char_rows = False  # whether the caller inserts the one-character rows itself
         self._char_stmt: str | None = None
-        self._hashsize: dict[str, int] = {}
+        self._saved_settings: dict[tuple[str, str], int] = {}
         self._keys_trigger: str | None = None
         self._keys_deferred = False  # PostgreSQL: the keys' insert trigger skips this transaction's rows
         self._keys_stmts: list[str] = []
@@ -117,12 +128,15 @@ class BulkIndexer:
         self._stmts = stmts
         s.execute(text(f"DROP TRIGGER {INSERT_TRIGGER}"))
         self.active = True
-        self._raise_hashsize()
+        self._bulk_settings()
         char_stmt = _char_statement()
         if char_stmt in self._stmts:
             self._stmts = [st for st in self._stmts if st != char_stmt]
             self._char_stmt = char_stmt
             self.char_rows = True
+            cols = ", ".join(f"{c} TEXT" for c in CHAR_COLUMNS)
+            s.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {CHAR_STAGE} (id INTEGER PRIMARY KEY, {cols})"))
+            s.execute(text(f"DELETE FROM temp.{CHAR_STAGE}"))
 
     @property
     def fills_filter_keys(self) -> bool:
@@ -139,8 +153,18 @@ class BulkIndexer:
 
     @staticmethod
     def char_table() -> tuple[str, str]:
-        """(table, column list) for inserting ``(rowid, *CHAR_COLUMNS)`` rows built with :func:`spaced`."""
-        return CHAR_TABLE, ", ".join(("rowid", *CHAR_COLUMNS))
+        """(table, column list) for staging ``(id, *CHAR_COLUMNS)`` rows built with :func:`spaced`."""
+        return f"temp.{CHAR_STAGE}", ", ".join(("id", *CHAR_COLUMNS))
+
+    def char_fill(self) -> list[str]:
+        """SQL (no parameters) moving the staged rows into the one-character table, in id order."""
+        if not self.char_rows:
+            return []
+        cols = ", ".join(CHAR_COLUMNS)
+        return [
+            f"INSERT INTO {CHAR_TABLE} (rowid, {cols}) SELECT id, {cols} FROM temp.{CHAR_STAGE} ORDER BY id",
+            f"DELETE FROM temp.{CHAR_STAGE}",
+        ]
 
     def char_fallback(self) -> str | None:
         """The one-character table's own SQL, in the form of :meth:`index_statements` (for rows whose
@@ -153,9 +177,11 @@ class BulkIndexer:
         """Re-create the insert triggers (the rows were indexed chunk by chunk)."""
         if not self.active:
             return
+        if self.char_rows:
+            self.session.execute(text(f"DROP TABLE IF EXISTS temp.{CHAR_STAGE}"))
         if self._trigger is not None:
             self.session.execute(text(self._trigger))
-            self._restore_hashsize()
+            self._restore_settings()
         if self._keys_trigger is not None:
             self.session.execute(text(self._keys_trigger))
         if self._keys_deferred:
@@ -167,25 +193,31 @@ class BulkIndexer:
         assert self._stmts is not None
         return [st.split()[2] for st in self._stmts]  # "INSERT INTO <table> (…"
 
-    def _raise_hashsize(self) -> None:
-        """FTS5 writes out its pending terms whenever they exceed 'hashsize' (1 MB by default): each
-        write is a segment that must later be merged. A fill of 20,000 enterprises holds a few MB;
-        a 16 MB limit lets it become one segment (about 17 % less index work over 1,000,000 rows).
-        The old value comes back in finish(), in the same transaction."""
+    def _bulk_settings(self) -> None:
+        """Two FTS5 settings of each table, for the load; the old values come back in finish(), in the
+        same transaction.
+
+        - 'hashsize': FTS5 writes out its pending terms whenever they exceed it (1 MB by default): each
+          write is a segment that must later be merged. A fill of 20,000 enterprises holds a few MB;
+          16 MB lets it become one segment (about 17 % less index work over 1,000,000 rows).
+        - 'automerge': how many segments of one size FTS5 lets gather before it merges them into one
+          (4 by default). With 8, each row's terms are rewritten fewer times on the way: 15 % less time
+          for the trigram table over 1,000,000 rows (three runs each, 9.3 against 11.4 s on average).
+          The index may keep a few more segments afterwards, until later writes merge them.
+        """
         s = self.session
         for table in self._tables():
-            old = s.execute(text(f"SELECT v FROM {table}_config WHERE k = 'hashsize'")).scalar()
-            self._hashsize[table] = int(old) if old is not None else DEFAULT_HASHSIZE
-            s.execute(
-                text(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', :v)"), {"v": BULK_HASHSIZE}
-            )
+            for key, (default, bulk) in BULK_SETTINGS.items():
+                old = s.execute(text(f"SELECT v FROM {table}_config WHERE k = :k"), {"k": key}).scalar()
+                self._saved_settings[table, key] = int(old) if old is not None else default
+                s.execute(text(f"INSERT INTO {table} ({table}, rank) VALUES (:k, :v)"), {"k": key, "v": bulk})
 
-    def _restore_hashsize(self) -> None:
-        for table, value in self._hashsize.items():
+    def _restore_settings(self) -> None:
+        for (table, key), value in self._saved_settings.items():
             self.session.execute(
-                text(f"INSERT INTO {table} ({table}, rank) VALUES ('hashsize', :v)"), {"v": value}
+                text(f"INSERT INTO {table} ({table}, rank) VALUES (:k, :v)"), {"k": key, "v": value}
             )
-        self._hashsize.clear()
+        self._saved_settings.clear()
 
 
 def delete_indexed(s: Session, batch_id: int) -> str | None:
