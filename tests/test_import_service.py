@@ -342,6 +342,33 @@ def test_updates_between_queued_inserts_change_and_add_every_row(
     assert table_snapshot(db, m.Enterprise) == before
 
 
+class _Reports:
+    """An import's progress that records what it is told."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def check(self) -> None:
+        pass
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        self.texts.append(text)
+
+
+def test_progress_says_when_the_file_is_read_and_the_writing_is_being_finished(
+    db: Database, deps: dict[str, int], clerk: Actor, tmp_path: Path
+) -> None:
+    rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"企业{i}有限公司"] for i in range(1, 4)]
+    f = write_csv(tmp_path / "e.csv", rows)
+    previewed = _Reports()
+    ImportService(db, clerk).preview(f, "enterprise", deps["SJJ"], task=previewed)
+    assert previewed.texts and not any("正在完成写入" in t for t in previewed.texts)  # nothing is written
+    imported = _Reports()
+    result = ImportService(db, clerk).run(f, "enterprise", deps["SJJ"], task=imported)
+    assert result.inserted == 3
+    assert imported.texts[-1] == "已读完 3 行，正在完成写入并更新索引，请稍候……"
+
+
 # --------------------------------------------------------------------------- undo
 
 
