@@ -139,6 +139,25 @@ print("finished", flush=True)
 
 
 @pytest.mark.slow
+def test_console_progress_shows_the_finishing_report_however_soon_it_comes() -> None:
+    import io
+
+    from gxq_desktop.cli.import_commands import _ConsoleProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    progress = _ConsoleProgress(out)
+    progress.report(10, 1000, "已处理 2,000 行")
+    progress.report(20, 1000, "已处理 4,000 行")  # within 0.3 s: not shown
+    progress.report(1000, 1000, "已读完 5,000 行，正在完成写入并更新索引，请稍候……")
+    shown = out.getvalue()
+    assert "2,000" in shown and "4,000" not in shown
+    assert shown.endswith("100% 已读完 5,000 行，正在完成写入并更新索引，请稍候……\033[K")
+
+
 def test_killed_import_leaves_the_database_consistent(db: Database, tmp_path: Path) -> None:
     add_enterprises(db, [(code(1), "旧名称有限公司")])
     rows = [["统一社会信用代码", "企业名称", "住所"], [code(1), "新名称有限公司", "科技路"]]

@@ -115,7 +115,9 @@ class _ConsoleProgress:
 
     def report(self, done: int, total: int = 0, text: str = "") -> None:
         now = time.monotonic()
-        if not self.enabled or now - self._last < 0.3:
+        # At most ~3 lines a second; but a report at 100 % is always shown (the one that says the rows
+        # are read and the writing is being finished comes right after the last chunk's).
+        if not self.enabled or (now - self._last < 0.3 and not (total and done >= total)):
             return
         self._last = now
         pct = f"{done * 100 // total:3d}% " if total else ""
