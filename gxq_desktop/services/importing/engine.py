@@ -79,7 +79,7 @@ def pass_settings() -> Iterator[None]:
     - Threads take turns sooner. The writer thread needs the GIL again after each statement, and while
       the parsing thread runs Python it gets it only when the parsing thread is made to let go, by
       default after 5 ms: 1,000,000 enterprises waited ~12 s of that in total, on the thread that
-      decides how long the import takes. With 1 ms, ~3 s (the import: 86 → 75 s).
+      decides how long the import takes. With 1 ms, ~3 s (alternating runs: 80–85 s → 74–77 s).
 
     Nested or concurrent passes share one setting; the last one out restores the old ones.
     """
