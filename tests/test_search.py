@@ -820,6 +820,40 @@ def test_postgres_gram_statistics_only_skip_counts_they_are_sure_of(
         assert {s.get(Enterprise, i).name for i in rows} == expected  # type: ignore[union-attr]
 
 
+def test_postgres_rare_grams_by_the_statistics_are_read_without_a_probe(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a term whose rarest gram the statistics put in few enough rows to sort is read and
+    sorted at once, without the EXPLAIN ANALYZE probe; when the statistics were wrong (here: made to
+    say so) and more rows match than may be sorted, the probe still decides, and the rows are the same."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (gram statistics of the GIN indexes)")
+    monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
+    # (Former names too: a gram index without a value has no statistics, and is probed.)
+    old = [enterprise_row(f"西安{i:03d}号科技有限公司", former_names=f"西安{i:03d}号商贸部") for i in range(300)]
+    add_enterprises(db, old)
+    wanted = add_enterprises(db, [enterprise_row(f"西安秦岭商贸{i}号有限公司") for i in range(4)])
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    probes: list[str] = []
+    real_probe = SearchService._pg_probe
+
+    def spy(self: SearchService, s: object, cand: object, where: object, sample: int) -> object:
+        probes.append(f"{getattr(cand, 'field', '')} {getattr(cand, 'grams', '')}")
+        return real_probe(self, s, cand, where, sample)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchService, "_pg_probe", spy)
+    page = find(svc, "秦岭商")
+    assert page.total == 4 and sorted(r.id for r in page.rows) == sorted(wanted)
+    assert probes == []  # 4 rows by the statistics: no probe
+
+    monkeypatch.setattr(search_mod, "SORT_LIMIT", 3)  # 4 rows are too many to sort now …
+    monkeypatch.setattr(search_mod._GramStats, "rows", lambda self, gram: 0.0)  # … and "none" by the stats
+    page = find(svc, "秦岭商")
+    assert page.total == 4 and sorted(r.id for r in page.rows) == sorted(wanted)
+    assert probes  # the read found more than may be sorted: the probe decided
+
+
 def test_postgres_search_survives_a_dropped_connection(
     db: Database, svc: SearchService, district: dict[str, int]
 ) -> None:

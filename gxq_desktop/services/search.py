@@ -1385,6 +1385,14 @@ class SearchService(Service):
                 # sampling error and if every row changed since was one of them — as for "own" below,
                 # all segments together hold more than COUNT_CAP. Its bitmap alone would cost 5–25 ms.
                 return _Decision(big, (), None)
+            if stats is not None and part_estimate + stats.changed <= sort_limit:
+                # By the statistics, few enough to sort even if every row changed since ANALYZE holds
+                # the gram (most 3- and 4-character names, legal representatives, code endings): read
+                # and sort them at once — the probe would cost a statement of its own (~0.7 ms) and
+                # then the same read. Should there be more after all, decide as below.
+                ids = self._materialise(s, cand, where, order, sort_limit + 1)
+                if len(ids) <= sort_limit:
+                    return _Decision("ids", ids, len(ids))
             if part_estimate <= 10 * COUNT_CAP:
                 probe = self._pg_probe(s, cand, where, SAMPLE // 5)
                 total = probe[0] if probe is not None else None
