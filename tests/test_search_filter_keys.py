@@ -30,7 +30,7 @@ from gxq_desktop.domain.enums import EnterpriseStatus, SubjectCategory
 from gxq_desktop.domain.roles import Role
 from gxq_desktop.services import search as search_mod
 from gxq_desktop.services.context import Actor
-from gxq_desktop.services.search import SearchFilters, SearchQuery, SearchService, SortOrder
+from gxq_desktop.services.search import EnterpriseRow, SearchFilters, SearchQuery, SearchService, SortOrder
 
 from .search_builders import add_department, add_enterprises, enterprise_row
 
@@ -134,12 +134,9 @@ def svc(db: Database) -> SearchService:
 # --------------------------------------------------------------------------- the reference
 
 
-def reference(db: Database, f: SearchFilters) -> set[int]:
-    """The matching ids, decided in Python from the rows (no index, no search code)."""
+def flag_holders(db: Database) -> dict[str, set[int]]:
+    """Per flag filter, the enterprises holding such a record in force (plain queries of the records)."""
     with db.session() as s:
-        e = Enterprise.__table__.c
-        ents = s.execute(select(e.id, e.subject_category, e.subject_type, e.industry_section, e.status,
-                                e.established_on, e.risk_class, e.is_small_micro)).all()  # fmt: skip
 
         def holders(model: Any, *extra: Any) -> set[int]:
             t = model.__table__.c
@@ -160,6 +157,16 @@ def reference(db: Database, f: SearchFilters) -> set[int]:
             ),
             "inspected_within_year": set(),  # (no inspections here)
         }
+    return flags
+
+
+def reference(db: Database, f: SearchFilters) -> set[int]:
+    """The matching ids, decided in Python from the rows (no index, no search code)."""
+    with db.session() as s:
+        e = Enterprise.__table__.c
+        ents = s.execute(select(e.id, e.subject_category, e.subject_type, e.industry_section, e.status,
+                                e.established_on, e.risk_class, e.is_small_micro)).all()  # fmt: skip
+    flags = flag_holders(db)
     out = set()
     for r in ents:
         ok = (
@@ -211,17 +218,24 @@ def random_filters(rng: random.Random, n: int) -> list[SearchFilters]:
     return out
 
 
-def all_ids(
+def all_rows(
     svc: SearchService, f: SearchFilters, sort: SortOrder, page_size: int
-) -> tuple[list[int], int, bool]:
+) -> tuple[list[EnterpriseRow], int, bool]:
     page = svc.search(SearchQuery("", f, sort), page_size=page_size)
-    ids = [r.id for r in page.rows]
+    rows = list(page.rows)
     cursor = page.cursor
     while cursor is not None:
         more = svc.fetch_more(cursor, page_size=page_size)
-        ids += [r.id for r in more.rows]
+        rows += more.rows
         cursor = more.cursor
-    return ids, page.total, page.total_capped
+    return rows, page.total, page.total_capped
+
+
+def all_ids(
+    svc: SearchService, f: SearchFilters, sort: SortOrder, page_size: int
+) -> tuple[list[int], int, bool]:
+    rows, total, capped = all_rows(svc, f, sort, page_size)
+    return [r.id for r in rows], total, capped
 
 
 def check_filters(db: Database, svc: SearchService, filters: list[SearchFilters], cap: int) -> None:
@@ -238,6 +252,20 @@ def check_filters(db: Database, svc: SearchService, filters: list[SearchFilters]
         if len(expected) <= cap:  # a materialised list is in name order
             names = [r.name for r in svc.search(SearchQuery("", f), page_size=1000).rows]
             assert names == sorted(names), f
+
+
+BADGE_FLAGS = ("abnormal", "serious_violation", "blacklist", "redlist", "judgment_debtor")
+
+
+def check_badges(db: Database, svc: SearchService) -> None:
+    """Every listed row's badges are the records in force (the rows read them from the filter keys
+    when those exist)."""
+    rows, _, capped = all_rows(svc, SearchFilters(), SortOrder.RELEVANCE, 1000)
+    assert not capped and len(rows) > 50
+    flags = flag_holders(db)
+    assert all(flags[f] for f in BADGE_FLAGS)  # (each badge is shown somewhere)
+    for f in BADGE_FLAGS:
+        assert {r.id for r in rows if getattr(r, f)} == flags[f], f
 
 
 def check_keys(db: Database) -> None:
@@ -317,6 +345,7 @@ def test_filters_follow_every_kind_of_write(db: Database, svc: SearchService, to
     add_enterprises(db, [_enterprise(rng, 1000 + i) for i in range(20)])
     check_keys(db)
     check_filters(db, svc, random_filters(random.Random(3), 50), 10_000)
+    check_badges(db, svc)
 
 
 @pytest.mark.db
@@ -373,6 +402,7 @@ def test_a_database_without_filter_keys_still_searches(db: Database) -> None:
             conn.execute(text(stmt))
         assert not search_index.has_filter_keys(conn)
     check_filters(db, svc, filters, 10_000)
+    check_badges(db, svc)
 
 
 @pytest.mark.db

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, exists, select, text
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, column, exists, select, table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -1786,7 +1786,8 @@ class SearchService(Service):
     def _rows(self, s: Session, ids: list[tuple[int, str]]) -> tuple[EnterpriseRow, ...]:
         if not ids:
             return ()
-        by_id = {r.id: r for r in s.execute(_rows_statement(self._d.sqlite), {"ids": [i for i, _ in ids]})}
+        statement = _rows_statement(self._d.sqlite, self._has_filter_keys(s))
+        by_id = {r.id: r for r in s.execute(statement, {"ids": [i for i, _ in ids]})}
         out = []
         for i, label in ids:
             r = by_id.get(i)
@@ -1921,40 +1922,63 @@ def _rarest_grams(cand: _Cand, stats: _GramStats) -> _Cand:
 
 
 @functools.cache
-def _rows_statement(sqlite: bool) -> Select[Any]:
+def _rows_statement(sqlite: bool, keyed: bool) -> Select[Any]:
     """The display columns and badges of the listed ids (built once: building it costs ~1 ms).
+
+    ``keyed``: the badges are bits of the enterprise's filter key (one lookup by id), which the
+    triggers keep in step with the record tables in the same transaction; without the keys (an older
+    database), five EXISTS subqueries per row — on PostgreSQL 0.6 of the 1 ms that fifty rows took.
     PostgreSQL: the ids as one array parameter, so that the statement's text — and the plan the driver
     prepares for it — is the same for every page size."""
     e = Enterprise.__table__.c
+    badges: list[Any]
+    if keyed:
+        keys = table(search_index.FILTER_KEYS, column("id"), column("fkey"))
 
-    def flag(model: Any, *extra: Any) -> Any:
-        t = model.__table__.c
-        return exists().where(t.enterprise_id == e.id, t.removed_on.is_(None), *extra)
+        def bit(flag: str) -> Any:
+            return keys.c.fkey.op("&")(search_index.FLAG_RECORDS[flag][0]) != 0
 
-    le = ListEntry.__table__.c
-    return select(
-        e.id,
-        e.uscc,
-        e.reg_no,
-        e.name,
-        e.legal_rep,
-        e.status,
-        e.subject_category,
-        e.subject_type,
-        e.industry_section,
-        e.established_on,
-        e.address,
-        e.is_small_micro,
-        e.risk_class,
-        flag(AbnormalListing).label("abnormal"),
-        flag(SeriousViolation).label("serious"),
-        flag(ListEntry, le.kind == "black").label("black"),
-        flag(ListEntry, le.kind == "red").label("red"),
-        flag(ListEntry, le.kind == "judgment_debtor").label("debtor"),
-    ).where(
-        e.id.in_(bindparam("ids", expanding=True))
-        if sqlite
-        else e.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+        badges = [bit(f) for f in ("abnormal", "serious_violation", "blacklist", "redlist", "judgment_debtor")]
+        source: Any = Enterprise.__table__.outerjoin(keys, keys.c.id == e.id)
+    else:
+
+        def flag(model: Any, *extra: Any) -> Any:
+            t = model.__table__.c
+            return exists().where(t.enterprise_id == e.id, t.removed_on.is_(None), *extra)
+
+        le = ListEntry.__table__.c
+        badges = [
+            flag(AbnormalListing),
+            flag(SeriousViolation),
+            flag(ListEntry, le.kind == "black"),
+            flag(ListEntry, le.kind == "red"),
+            flag(ListEntry, le.kind == "judgment_debtor"),
+        ]
+        source = Enterprise.__table__
+    labels = ("abnormal", "serious", "black", "red", "debtor")
+    return (
+        select(
+            e.id,
+            e.uscc,
+            e.reg_no,
+            e.name,
+            e.legal_rep,
+            e.status,
+            e.subject_category,
+            e.subject_type,
+            e.industry_section,
+            e.established_on,
+            e.address,
+            e.is_small_micro,
+            e.risk_class,
+            *(b.label(n) for b, n in zip(badges, labels, strict=True)),
+        )
+        .select_from(source)
+        .where(
+            e.id.in_(bindparam("ids", expanding=True))
+            if sqlite
+            else e.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+        )
     )
 
 
