@@ -109,7 +109,9 @@ NAMES = [
 @pytest.fixture
 def district(db: Database) -> dict[str, int]:
     rows = [enterprise_row(n) for n in NAMES]
-    rows[0].update(uscc="91610131MAC9KMEQ8J", legal_rep="张伟", established_on=dt.date(2015, 5, 1))
+    rows[0].update(
+        uscc="91610131MAC9KMEQ8J", org_code="MAC9KMEQ8", legal_rep="张伟", established_on=dt.date(2015, 5, 1)
+    )
     rows[1].update(
         former_names="西安终南山建设有限公司；陕西终南建设有限公司", established_on=dt.date(2018, 1, 1)
     )
@@ -199,7 +201,10 @@ def test_codes(svc: SearchService, district: dict[str, int]) -> None:
     assert names(last4) == [NAMES[0]] and last4.rows[0].matched == "代码后 4 位"
     assert names(find(svc, "eq8j")) == [NAMES[0]]
     assert NAMES[0] in names(find(svc, "MAC9KM"))  # a middle part
-    assert names(find(svc, "610131600012345")) == [NAMES[2]]  # 注册号
+    reg_no = find(svc, "610131600012345")  # 注册号
+    assert names(reg_no) == [NAMES[2]] and reg_no.rows[0].matched == "完全一致"
+    org_code = find(svc, "mac9kmeq8")  # 组织机构代码, the shortest whole code
+    assert names(org_code)[0] == NAMES[0] and org_code.rows[0].matched == "完全一致"
 
 
 @pytest.mark.db

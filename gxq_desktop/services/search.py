@@ -112,6 +112,7 @@ GRAM_STATS_MAX_AGE_S = 60.0  # PostgreSQL: how long a connection keeps the gram 
 FEW_FILTER_MATCHES = 5_000
 FILTER_IDS_LIMIT = 25_000
 FILTER_COST_RATIO = 8
+ORG_CODE_LENGTH = 9  # the shortest whole code (组织机构代码; 注册号 has 13 or 15, a USCC 18)
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
@@ -525,10 +526,11 @@ def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
     at most 20 rows in id order (an OR could make the planner scan), in that column order."""
     conds: list[str] = []
     params: dict[str, Any] = {}
-    if q.kind in (QueryKind.USCC, QueryKind.CODE, QueryKind.REG_NO):
+    # (A fragment shorter than any code — the last four characters — cannot be a whole one: no lookup.)
+    if q.kind in (QueryKind.USCC, QueryKind.CODE, QueryKind.REG_NO) and len(q.code) >= ORG_CODE_LENGTH:
         conds += ["uscc = :code", "reg_no = :code"]
         params["code"] = q.code
-        if len(q.code) == 9:
+        if len(q.code) == ORG_CODE_LENGTH:
             conds.append("org_code = :code")
     if q.kind in (QueryKind.TEXT, QueryKind.PINYIN) and q.exact_names:
         names = [f":n{i}" for i in range(len(q.exact_names))]
