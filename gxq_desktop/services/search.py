@@ -1661,7 +1661,10 @@ class SearchService(Service):
             f"SELECT e.id FROM {source} WHERE {cond.sql} "
             f"ORDER BY {o.sort if self._d.sqlite else o.walk} LIMIT {int(cap)}"
         )
-        ids = (int(r[0]) for r in s.execute(text(sql), cond.dict))
+        if self._d.sqlite:
+            ids: Iterator[int] = (int(r[0]) for r in s.execute(text(sql), cond.dict))
+        else:  # (one array, in the rows' order: 2,000 ids took 4.4 ms row by row, 1.4 ms so; see _listed)
+            ids = (int(i) for i in s.execute(text(f"SELECT ARRAY({sql})"), cond.dict).scalar_one())
         return tuple(dict.fromkeys(ids))  # an index may propose a row twice
 
     def _walk(
