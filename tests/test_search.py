@@ -835,7 +835,9 @@ def test_postgres_rare_grams_by_the_statistics_are_read_without_a_probe(
         pytest.skip("PostgreSQL only (gram statistics of the GIN indexes)")
     monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
     # (Former names too: a gram index without a value has no statistics, and is probed.)
-    old = [enterprise_row(f"西安{i:03d}号科技有限公司", former_names=f"西安{i:03d}号商贸部") for i in range(300)]
+    old = [
+        enterprise_row(f"西安{i:03d}号科技有限公司", former_names=f"西安{i:03d}号商贸部") for i in range(300)
+    ]
     add_enterprises(db, old)
     wanted = add_enterprises(db, [enterprise_row(f"西安秦岭商贸{i}号有限公司") for i in range(4)])
     with db.engine.begin() as conn:

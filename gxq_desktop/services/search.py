@@ -61,7 +61,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, column, exists, select, table, text
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, column, exists, select, text
+from sqlalchemy import table as table_clause
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -1938,12 +1939,14 @@ def _rows_statement(sqlite: bool, keyed: bool) -> Select[Any]:
     e = Enterprise.__table__.c
     badges: list[Any]
     if keyed:
-        keys = table(search_index.FILTER_KEYS, column("id"), column("fkey"))
+        keys = table_clause(search_index.FILTER_KEYS, column("id"), column("fkey"))
 
         def bit(flag: str) -> Any:
             return keys.c.fkey.op("&")(search_index.FLAG_RECORDS[flag][0]) != 0
 
-        badges = [bit(f) for f in ("abnormal", "serious_violation", "blacklist", "redlist", "judgment_debtor")]
+        badges = [
+            bit(f) for f in ("abnormal", "serious_violation", "blacklist", "redlist", "judgment_debtor")
+        ]
         source: Any = Enterprise.__table__.outerjoin(keys, keys.c.id == e.id)
     else:
 
