@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, text, update
@@ -859,6 +861,59 @@ def test_postgres_rare_grams_by_the_statistics_are_read_without_a_probe(
     page = find(svc, "秦岭商")
     assert page.total == 4 and sorted(r.id for r in page.rows) == sorted(wanted)
     assert probes  # the read found more than may be sorted: the probe decided
+
+
+def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: roads in 1,500, 400, 130, 90 and 20 addresses (cap scaled to 100). A tier whose
+    gram statistics allow many rows is first judged from a sample of table blocks; the big roads are
+    "100+" from the sample alone, and a road below the cap is always counted exactly — also when each
+    of its trigrams is in many other addresses (沣惠南街, 丰惠南路), so that it is sampled, and when its
+    rows sit together in a few blocks (科技二路)."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (TABLESAMPLE)")
+    for name, value in (
+        ("COUNT_CAP", 100),
+        ("SORT_LIMIT", 10),
+        ("GRAM_STATS_MAX_AGE_S", 0.0),
+        ("BLOCK_SAMPLE_MIN_TABLE", 1_000),
+        ("BLOCK_SAMPLE_ROWS", 1_500),
+        ("BLOCK_SAMPLE_MIN_BLOCKS", 10),
+    ):
+        monkeypatch.setattr(search_mod, name, value)
+    roads = {"丈八东路": 1500, "锦业一路": 400, "唐延北路": 130, "沣惠南路": 90, "天谷七路": 20}
+    decoys = {"沣惠南街": 600, "丰惠南路": 600, "科技二街": 600, "高技二路": 600}
+    addresses = [r for r, n in (*roads.items(), *decoys.items()) for _ in range(n)]
+    random.Random(4).shuffle(addresses)
+    addresses += ["科技二路"] * 90  # together, at the end of the table
+    rows = [enterprise_row(f"西安甲乙{i:04d}号商贸有限公司") for i in range(len(addresses))]
+    for row, addr in zip(rows, addresses, strict=True):
+        row["address"] = f"陕西省西安市高新区{addr}{len(addr)}号"
+    add_enterprises(db, rows)
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    sampled: list[bool] = []
+    real = SearchService._sampled_big
+
+    def spy(self: SearchService, *a: Any) -> bool:
+        sampled.append(real(self, *a))
+        return sampled[-1]
+
+    monkeypatch.setattr(SearchService, "_sampled_big", spy)
+    expected = {**roads, "科技二路": 90}
+    for road, n in expected.items():
+        sampled.clear()
+        page = find(svc, road)
+        if n > 100:
+            assert page.count_text == "100+", road
+        else:
+            assert (page.total, page.total_capped) == (n, False), road
+            assert True not in sampled, road
+            if road in ("沣惠南路", "科技二路"):
+                assert sampled, road  # (its grams are common: the sample was asked, and said no)
+    sampled.clear()
+    assert find(svc, "丈八东路").count_text == "100+" and sampled[-1] is True  # the address tier: sampled
 
 
 def test_postgres_search_survives_a_dropped_connection(
