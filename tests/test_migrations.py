@@ -301,3 +301,33 @@ def test_0008_builds_the_gram_indexes_in_the_c_collation_and_its_downgrade_undoe
     search = SearchService(db, command_line_actor())
     assert [e.id for e in search.search(SearchQuery("秦岭")).rows] == ids[:1]
     assert [e.id for e in search.search(SearchQuery("终南商贸")).rows] == ids[1:]
+
+
+def test_0009_adds_the_postgresql_name_trigram_index_and_its_downgrade_drops_it(db: Database) -> None:
+    """0009 adds the names' trigram index (the search reads three-character name terms through it);
+    its downgrade drops it again, and upgrading once more restores it."""
+    from alembic import command
+
+    from gxq_desktop.services.context import command_line_actor
+    from gxq_desktop.services.search import SearchQuery, SearchService
+
+    from .search_builders import add_enterprises, enterprise_row
+
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (GIN expression indexes)")
+    exists = "SELECT to_regclass('ix_enterprises_search_name3') IS NOT NULL"
+    ids = add_enterprises(
+        db, [enterprise_row("西安秦岭科技有限公司"), enterprise_row("西安终南商贸有限公司")]
+    )
+    search = SearchService(db, command_line_actor())
+    cfg = migrate.alembic_config()
+    with db.engine.begin() as conn:
+        assert conn.execute(text(exists)).scalar_one()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008_pg_gram_collation")
+        assert not conn.execute(text(exists)).scalar_one()
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        assert conn.execute(text(exists)).scalar_one()
+    assert [e.id for e in search.search(SearchQuery("秦岭科")).rows] == ids[:1]
+    assert [e.id for e in search.search(SearchQuery("终南商贸")).rows] == ids[1:]

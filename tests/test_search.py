@@ -916,6 +916,37 @@ def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
     assert find(svc, "丈八东路").count_text == "100+" and sampled[-1] is True  # the address tier: sampled
 
 
+def test_postgres_three_character_names_are_counted_from_the_trigram_index(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: 工智能 is one trigram of the names' trigram index, so the rows it finds are exactly the
+    matches and their number is the count — no row is read to count them. (By character pairs, the
+    names holding 工智 and 智能 apart were candidates too, and the rows had to be counted.) The rows
+    listed are all the matches, each once."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (GIN expression indexes)")
+    monkeypatch.setattr(search_mod, "COUNT_CAP", 100)
+    monkeypatch.setattr(search_mod, "SORT_LIMIT", 10)  # 80 rows are walked newest first, with their count
+    monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
+    wanted = add_enterprises(db, [enterprise_row(f"西安人工智能{i}号有限公司") for i in range(80)])
+    add_enterprises(db, [enterprise_row(f"西安工智{i}号智能有限公司") for i in range(30)])
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    counted: list[str] = []
+    real_count = SearchService._count_where
+
+    def spy(self: SearchService, s: object, cand: object, where: object, cap: int, *a: object) -> int:
+        counted.append(str(getattr(cand, "field", "")))
+        return real_count(self, s, cand, where, cap, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchService, "_count_where", spy)
+    page = find(svc, "工智能")
+    assert (page.total, page.total_capped) == (80, False)
+    assert counted == []
+    rows = _all_rows(svc, SearchQuery("工智能"), page_size=7)
+    assert sorted(rows) == sorted(wanted)
+
+
 def test_postgres_search_survives_a_dropped_connection(
     db: Database, svc: SearchService, district: dict[str, int]
 ) -> None:

@@ -23,8 +23,9 @@ fire delete triggers) can never show a wrong row. Writers must not use ``INSERT 
 
 PostgreSQL: GIN indexes on immutable SQL functions of the columns — character unigrams+bigrams of
 name, former names and legal representative (for 1–2 character queries, where ``pg_trgm`` is as blind
-as FTS5's trigrams) and trigrams of address, scope, pinyin and codes. Expression indexes are
-maintained by PostgreSQL itself: no trigger, no extension, no superuser.
+as FTS5's trigrams); trigrams of the names (for terms of three characters or more: migration 0009),
+address, scope, pinyin and codes. Expression indexes are maintained by PostgreSQL itself: no trigger,
+no extension, no superuser.
 
 Both also get *filter keys* for searches with filters only (see "filter keys" below): a thin side
 table with each enterprise's filter values packed into one integer, kept exact by triggers on
@@ -580,6 +581,10 @@ PG_GRAMS3 = "gxq_grams3"  # all distinct 3-character substrings
 # index name → (function, SQL expression). Queries must use exactly these expressions.
 PG_GRAM_EXPRESSIONS: dict[str, tuple[str, str]] = {
     "name": (PG_GRAMS12, "lower(e.name)"),
+    # A name term of three or more characters is looked up by its trigrams (migration 0009): one of
+    # three characters is then exactly its gram, counted from the index alone, and a longer one gets
+    # far fewer false candidates than from its pairs.
+    "name3": (PG_GRAMS3, "lower(e.name)"),
     "former_names": (PG_GRAMS12, "lower(e.former_names)"),
     "legal_rep": (PG_GRAMS12, "lower(e.legal_rep)"),
     "address": (PG_GRAMS3, "lower(e.address)"),

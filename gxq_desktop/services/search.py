@@ -399,6 +399,10 @@ class _Dialect:
                 return self.fts("enterprise_fts_tri", expr, names), len(long_terms) == len(terms)
             expr = " AND ".join(f"{{{fld}}}: {fts_phrase_chars(t)}" for t in terms)
             return self.fts("enterprise_fts_chr", expr, names), True
+        if fld == "name" and min(len(t) for t in terms) >= LONG_TERM:
+            # Names have a trigram index too: a three-character term is one gram, exactly its rows.
+            trigrams = [g for t in terms for g in fts_trigrams(t)]
+            return self.grams("name3", trigrams, names), len(terms) == 1 and len(terms[0]) == LONG_TERM
         exact = len(terms) == 1 and len(terms[0]) <= 2
         # Every overlapping pair, not just a cover: the gram statistics then pick the rarest ones
         # ("技西" of "科技西安", where "科技" and "西安" are in most names; see _rarest_grams).
