@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, event, text, update
 
 from gxq_desktop.db.engine import Database
 from gxq_desktop.db.models import Enterprise
@@ -207,6 +207,44 @@ def test_codes(svc: SearchService, district: dict[str, int]) -> None:
     assert names(reg_no) == [NAMES[2]] and reg_no.rows[0].matched == "完全一致"
     org_code = find(svc, "mac9kmeq8")  # 组织机构代码, the shortest whole code
     assert names(org_code)[0] == NAMES[0] and org_code.rows[0].matched == "完全一致"
+
+
+@pytest.mark.db
+def test_a_whole_uscc_is_read_with_one_statement(
+    db: Database, svc: SearchService, district: dict[str, int]
+) -> None:
+    """The exact lookup reads the display rows of what it finds: a whole USCC (and a page of nothing
+    but exact matches) needs no second statement — on PostgreSQL each is a round trip. The row is
+    complete, badges included; so are those of a whole 注册号 (whose other tiers are read as well)."""
+    statements: list[str] = []
+
+    def log(conn: Any, cursor: Any, statement: str, *a: Any) -> None:
+        if "FROM enterprises" in statement:  # (not the check whether the filter keys exist)
+            statements.append(statement)
+
+    event.listen(db.read_engine, "before_cursor_execute", log)
+    try:
+        page = find(svc, "91610131MAC9KMEQ8J")
+        assert len(statements) == 1
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", log)
+    (row,) = page.rows
+    assert (row.id, row.name, row.uscc, row.legal_rep) == (
+        district[NAMES[0]],
+        NAMES[0],
+        "91610131MAC9KMEQ8J",
+        "张伟",
+    )
+    assert (row.matched, row.established_on, row.abnormal, row.blacklist) == (
+        "完全一致",
+        dt.date(2015, 5, 1),
+        True,
+        False,
+    )
+    by_reg_no = find(svc, "610131600012345")
+    assert [(r.id, r.status, r.reg_no) for r in by_reg_no.rows] == [
+        (district[NAMES[2]], "吊销", "610131600012345")
+    ]
 
 
 @pytest.mark.db

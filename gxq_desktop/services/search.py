@@ -533,11 +533,14 @@ def _code_segments(q: ParsedQuery, d: _Dialect, names: _Names) -> list[_Segment]
     return segs
 
 
-def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
-    """Ids of rows whose USCC, 注册号, 组织机构代码 or whole name is exactly what was typed.
+def _exact_lookup(s: Session, q: ParsedQuery, keyed: bool) -> tuple[tuple[int, ...], dict[int, Any]]:
+    """Rows whose USCC, 注册号, 组织机构代码 or whole name is exactly what was typed: their ids in that
+    column order, and their display rows (so that a page of them needs no second statement; ``keyed``
+    as for :func:`_rows_statement`).
 
-    One statement (on PostgreSQL every statement is a round trip): one indexed lookup per column, each
-    at most 20 rows in id order (an OR could make the planner scan), in that column order."""
+    One statement (on PostgreSQL every statement is a round trip: a whole USCC is answered with this
+    one alone): one indexed lookup per column, each at most 20 rows in id order (an OR could make the
+    planner scan), in that column order."""
     conds: list[str] = []
     params: dict[str, Any] = {}
     # (A fragment shorter than any code — the last four characters — cannot be a whole one: no lookup.)
@@ -551,13 +554,10 @@ def _exact_lookup(s: Session, q: ParsedQuery) -> tuple[int, ...]:
         conds.append(f"name IN ({', '.join(names)})")
         params.update((f"n{i}", v) for i, v in enumerate(q.exact_names))
     if not conds:
-        return ()
-    sql = " UNION ALL ".join(
-        f"SELECT {k} AS k, x.id FROM (SELECT id FROM enterprises WHERE {c} ORDER BY id LIMIT 20) AS x"
-        for k, c in enumerate(conds)
-    )
-    rows = s.execute(text(f"{sql} ORDER BY k, id"), params)
-    return tuple(dict.fromkeys(int(r[1]) for r in rows))
+        return (), {}
+    rows = s.execute(_exact_rows_statement(keyed, tuple(conds)), params)
+    found = {int(r.id): r for r in rows}
+    return tuple(found), found
 
 
 @dataclass(frozen=True, slots=True)
@@ -770,13 +770,16 @@ class _Plan:
     filter_keys: _Sql | None = None  # the ids matching the filters, from the filter keys
     filter_key_check: _Sql | None = None  # the filters as a condition on a row k of the filter keys
     text_search: bool = False  # a term was typed (not only filters)
+    known_rows: dict[int, Any] = field(default_factory=dict)  # display rows read with the exact ids
 
 
 def _ids_sql(ids: Sequence[int]) -> str:
     return ", ".join(str(int(i)) for i in ids)
 
 
-def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[int, ...] | None) -> _Plan:
+def _build_plan(
+    s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[int, ...] | None, keyed: bool = False
+) -> _Plan:
     parsed = parse_query(query.text)
     names = _Names()
     if parsed.kind is QueryKind.TEXT:
@@ -794,8 +797,9 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
     if d.sqlite and fparts:
         drivers += [_Cand(p.driver, True) for p in fparts if p.driver is not None]
 
+    known_rows: dict[int, Any] = {}
     if exact_ids is None:
-        exact_ids = _exact_lookup(s, parsed) if parsed.is_text_search else ()
+        exact_ids, known_rows = _exact_lookup(s, parsed, keyed) if parsed.is_text_search else ((), {})
     segments: list[_Segment] = []
     exclude_exact = False
     if parsed.kind is QueryKind.NOTHING_SEARCHABLE:
@@ -845,6 +849,7 @@ def _build_plan(s: Session, query: SearchQuery, d: _Dialect, exact_ids: tuple[in
         filter_keys=_filter_keys_sql(query.filters, today, sqlite=d.sqlite) if fparts else None,
         filter_key_check=_filter_key_check(query.filters, today, sqlite=d.sqlite) if fparts else None,
         text_search=parsed.is_text_search,
+        known_rows=known_rows,
     )
 
 
@@ -922,7 +927,7 @@ class SearchService(Service):
         started = time.perf_counter()
 
         def first_page(s: Session) -> SearchPage:
-            plan = _build_plan(s, query, self._d, None)
+            plan = _build_plan(s, query, self._d, None, self._has_filter_keys(s))
             exact = next((seg.fixed_ids for seg in plan.segments if seg.fixed_ids is not None), ())
             cursor = SearchCursor(query, 0, 0, None, tuple(None for _ in plan.segments), exact, 0)
             total, capped, cursor = self._count(s, plan, cursor, cancel)
@@ -1827,7 +1832,7 @@ class SearchService(Service):
                 exhausted = len(keys) < want
             if exhausted:
                 seg_i, offset, last_key = seg_i + 1, 0, None
-        rows = self._rows(s, picked)
+        rows = self._rows(s, picked, plan.known_rows)
         if seg_i >= len(plan.segments):
             return rows, None
         return rows, replace(
@@ -1839,11 +1844,16 @@ class SearchService(Service):
             delivered=cursor.delivered + len(rows),
         )
 
-    def _rows(self, s: Session, ids: list[tuple[int, str]]) -> tuple[EnterpriseRow, ...]:
-        if not ids:
-            return ()
-        statement = _rows_statement(self._d.sqlite, self._has_filter_keys(s))
-        by_id = {r.id: r for r in s.execute(statement, {"ids": [i for i, _ in ids]})}
+    def _rows(
+        self, s: Session, ids: list[tuple[int, str]], known: dict[int, Any] | None = None
+    ) -> tuple[EnterpriseRow, ...]:
+        """The display rows of ``ids`` (with the label each was matched by); ``known``: rows already
+        read (the exact matches, see _exact_lookup)."""
+        by_id = dict(known or {})
+        missing = [i for i, _ in ids if i not in by_id]
+        if missing:
+            statement = _rows_statement(self._d.sqlite, self._has_filter_keys(s))
+            by_id.update((r.id, r) for r in s.execute(statement, {"ids": missing}))
         out = []
         for i, label in ids:
             r = by_id.get(i)
@@ -1979,14 +1989,12 @@ def _rarest_grams(cand: _Cand, stats: _GramStats) -> _Cand:
 
 
 @functools.cache
-def _rows_statement(sqlite: bool, keyed: bool) -> Select[Any]:
-    """The display columns and badges of the listed ids (built once: building it costs ~1 ms).
+def _row_columns(keyed: bool) -> Select[Any]:
+    """The display columns and badges of enterprises (built once: building it costs ~1 ms).
 
     ``keyed``: the badges are bits of the enterprise's filter key (one lookup by id), which the
     triggers keep in step with the record tables in the same transaction; without the keys (an older
-    database), five EXISTS subqueries per row — on PostgreSQL 0.6 of the 1 ms that fifty rows took.
-    PostgreSQL: the ids as one array parameter, so that the statement's text — and the plan the driver
-    prepares for it — is the same for every page size."""
+    database), five EXISTS subqueries per row — on PostgreSQL 0.6 of the 1 ms that fifty rows took."""
     e = Enterprise.__table__.c
     badges: list[Any]
     if keyed:
@@ -2032,13 +2040,38 @@ def _rows_statement(sqlite: bool, keyed: bool) -> Select[Any]:
             e.risk_class,
             *(b.label(n) for b, n in zip(badges, labels, strict=True)),
         )
-        .select_from(source)
-        .where(
-            e.id.in_(bindparam("ids", expanding=True))
-            if sqlite
-            else e.id == any_(bindparam("ids", type_=ARRAY(Integer)))
-        )
+    ).select_from(source)
+
+
+@functools.cache
+def _rows_statement(sqlite: bool, keyed: bool) -> Select[Any]:
+    """The display rows (:func:`_row_columns`) of the listed ids. PostgreSQL: the ids as one array
+    parameter, so that the statement's text — and the plan the driver prepares for it — is the same for
+    every page size."""
+    e = Enterprise.__table__.c
+    return _row_columns(keyed).where(
+        e.id.in_(bindparam("ids", expanding=True))
+        if sqlite
+        else e.id == any_(bindparam("ids", type_=ARRAY(Integer)))
     )
+
+
+@functools.cache
+def _exact_rows_statement(keyed: bool, conds: tuple[str, ...]) -> Select[Any]:
+    """The display rows (:func:`_row_columns`) of the enterprises each condition of ``conds`` finds
+    (at most 20 per condition, in id order), in the order of the first condition that found each.
+    (Few shapes: the code columns, or one to a few exact names.)"""
+    lookup = " UNION ALL ".join(
+        f"SELECT {k} AS k, x.id FROM (SELECT id FROM enterprises WHERE {c} ORDER BY id LIMIT 20) AS x"
+        for k, c in enumerate(conds)
+    )
+    found = (
+        text(f"SELECT min(k) AS k, id FROM ({lookup}) AS l GROUP BY id")
+        .columns(column("k", Integer), column("id", Integer))
+        .subquery("found")
+    )
+    e = Enterprise.__table__.c
+    return _row_columns(keyed).join(found, found.c.id == e.id).order_by(found.c.k, e.id)
 
 
 def _check_page_size(page_size: int) -> int:
