@@ -901,6 +901,48 @@ def test_postgres_rare_grams_by_the_statistics_are_read_without_a_probe(
     assert probes  # the read found more than may be sorted: the probe decided
 
 
+def test_postgres_tiers_few_by_the_statistics_are_read_in_one_statement(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the last four characters of a code have four tiers (代码后 4 位, the start of a code,
+    a code containing them, a name containing them), each few by the gram statistics or a USCC b-tree:
+    all four are read in one statement, and with the page's rows that is the whole search. The rows are
+    those of each tier once, in tier order (by name within each). When the statistics say a tier may be
+    many, it waits: the tiers are then read one by one, with the same page."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (gram statistics of the GIN indexes)")
+    monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
+    add_enterprises(db, [enterprise_row(f"西安{i:03d}号科技有限公司") for i in range(300)])
+    rows = [
+        enterprise_row("西安B贸易有限公司", uscc="91610131MA0F6BK96U"),
+        enterprise_row("西安A贸易有限公司", uscc="91610131MA0F6AK96U"),
+        enterprise_row("西安丙贸易有限公司", uscc="91610131K96UAB0012"),  # inside a code
+        enterprise_row("西安K96U科技有限公司"),  # in a name
+    ]
+    ids = add_enterprises(db, rows)
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    statements: list[str] = []
+
+    def log(conn: Any, cursor: Any, statement: str, *a: Any) -> None:
+        if "FROM enterprises" in statement:
+            statements.append(statement)
+
+    expected = [(ids[1], "代码后 4 位"), (ids[0], "代码后 4 位"), (ids[2], "代码"), (ids[3], "名称")]
+    event.listen(db.read_engine, "before_cursor_execute", log)
+    try:
+        page = find(svc, "k96u")
+        assert len(statements) == 2, statements
+        assert [(r.id, r.matched) for r in page.rows] == expected and page.total == 4
+        statements.clear()
+        monkeypatch.setattr(search_mod._GramStats, "rows", lambda self, gram: 1e6)  # "many" by the stats
+        page = find(svc, "k96u")
+        assert len(statements) > 2
+        assert [(r.id, r.matched) for r in page.rows] == expected and page.total == 4
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", log)
+
+
 def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
     db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:

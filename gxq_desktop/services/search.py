@@ -990,6 +990,8 @@ class SearchService(Service):
     ) -> tuple[int, bool, SearchCursor]:
         """Decide segments in order until their sum passes the cap: (total, capped, cursor)."""
         decisions = list(cursor.decisions)
+        if not self._d.sqlite:
+            self._read_few_at_once(s, plan, cursor.exact_ids, decisions)
         total = 0
         capped = False
         for i in range(len(plan.segments)):
@@ -1377,6 +1379,15 @@ class SearchService(Service):
         first candidates decide, as on SQLite. Without a gram index (filters only), the planner's
         statistics say whether the set is big; a big one is counted by a scan that stops at
         COUNT_CAP + 1 matches."""
+        quick = self._quick_read(s, seg, where, order, sort_limit)
+        if quick is not None:
+            # By the statistics few enough to sort even if every row changed since ANALYZE holds the
+            # gram (most 3- and 4-character names, legal representatives), or a USCC range: read and
+            # sort them at once — a probe or count would cost a statement of its own (~0.7 ms) and then
+            # the same read. Should there be more after all, decide as below.
+            ids = self._read_ids(s, *quick)
+            if len(ids) <= sort_limit:
+                return _Decision("ids", ids, len(ids))
         cand = seg.candidates
         # Counting stops where this segment and the rows shown before it pass COUNT_CAP together.
         need = COUNT_CAP + 1 - (taken or 0)
@@ -1406,14 +1417,6 @@ class SearchService(Service):
                 # sampling error and if every row changed since was one of them — as for "own" below,
                 # all segments together hold more than COUNT_CAP. Its bitmap alone would cost 5–25 ms.
                 return _Decision(big, (), None)
-            if stats is not None and part_estimate + stats.changed <= sort_limit:
-                # By the statistics, few enough to sort even if every row changed since ANALYZE holds
-                # the gram (most 3- and 4-character names, legal representatives, code endings): read
-                # and sort them at once — the probe would cost a statement of its own (~0.7 ms) and
-                # then the same read. Should there be more after all, decide as below.
-                ids = self._materialise(s, cand, where, order, sort_limit + 1)
-                if len(ids) <= sort_limit:
-                    return _Decision("ids", ids, len(ids))
             if (
                 stats is not None
                 and part_estimate > BLOCK_SAMPLE_FROM * need
@@ -1460,20 +1463,6 @@ class SearchService(Service):
                 0.0 if btree else self._planner_rows(s, where if cand is None else cand.sql.and_(where))
             )
             estimate = max(estimate, part_estimate)
-            if btree and seg.key in ("uscc_suffix", "uscc_prefix"):
-                # A handful (the codes ending in "522D"): read at most SORT_LIMIT + 1 of them from the
-                # range and sort those — one statement instead of a count and a read. (Initials
-                # prefixes are often thousands: those are counted first, from the index alone.)
-                assert cand is not None
-                self._hint(s, "index")
-                cond = cand.sql.and_(where)
-                sql = (
-                    "SELECT e.id FROM (SELECT e.id, e.name, e.established_on FROM enterprises e "
-                    f"WHERE {cond.sql} LIMIT {sort_limit + 1}) AS e ORDER BY {_ORDERS[order].walk}"
-                )
-                ids = tuple(int(r[0]) for r in s.execute(text(sql), cond.dict))
-                if len(ids) <= sort_limit:
-                    return _Decision("ids", ids, len(ids))
             if estimate > 2 * COUNT_CAP or btree:
                 # Many match (or a b-tree range: initials, USCC prefix): a scan finds COUNT_CAP + 1
                 # of them soon — for a range, of an index that holds the column (index-only); for a
@@ -1488,6 +1477,88 @@ class SearchService(Service):
         if n >= need:
             return _Decision(big, (), None)  # with the rows before it, more than COUNT_CAP
         return self._by_count(s, n, cand, where, order, sort_limit, big)
+
+    def _quick_read(
+        self, s: Session, seg: _Segment, where: _Sql, order: str, sort_limit: int
+    ) -> tuple[str, _Sql, str] | None:
+        """PostgreSQL: when a tier's rows are few by what is known before reading — the gram statistics
+        bound its rarest gram to at most ``sort_limit`` rows even if every row changed since ANALYZE
+        holds it, or it is a range of a USCC b-tree (the codes ending in "522D": a handful) — the
+        statement that reads its ids in display order, at most ``sort_limit`` + 1 of them, and the plan
+        hint it needs; else None. (Initials prefixes are often thousands: those are counted first.)"""
+        cand = seg.candidates
+        if cand is None:
+            return None
+        o = _ORDERS[order]
+        if not cand.parts:
+            if seg.key not in ("uscc_suffix", "uscc_prefix"):
+                return None
+            # (A range that holds many — "9161…" — is cut at sort_limit + 1 by an index scan.)
+            cond = cand.sql.and_(where)
+            sql = (
+                "SELECT e.id FROM (SELECT e.id, e.name, e.established_on FROM enterprises e "
+                f"WHERE {cond.sql} LIMIT {sort_limit + 1}) AS e ORDER BY {o.walk}"
+            )
+            return sql, cond, "index"
+        stats = self._gram_stats(s, cand.field)
+        if stats is None:
+            return None
+        if len(cand.parts) > 1:
+            cand = _rarest_grams(cand, stats)
+        if min(stats.rows(g) for g in cand.grams) + stats.changed > sort_limit:
+            return None
+        # (OFFSET 0: the order is not pushed into the scan, so no plan walks the name index instead.)
+        source, cond = self._from(cand, where)
+        sql = (
+            f"SELECT e.id FROM (SELECT e.id, e.name, e.established_on FROM {source} WHERE {cond.sql} "
+            f"OFFSET 0) AS e ORDER BY {o.walk} LIMIT {sort_limit + 1}"
+        )
+        return sql, cond, "candidates"
+
+    def _read_ids(self, s: Session, sql: str, cond: _Sql, hint: str) -> tuple[int, ...]:
+        """PostgreSQL: the ids ``sql`` selects, as one array (see _materialise)."""
+        self._hint(s, hint)
+        return tuple(
+            dict.fromkeys(int(i) for i in s.execute(text(f"SELECT ARRAY({sql})"), cond.dict).scalar_one())
+        )
+
+    def _read_few_at_once(
+        self, s: Session, plan: _Plan, exact_ids: Sequence[int], decisions: list[_Decision | None]
+    ) -> None:
+        """PostgreSQL: when every tier still to decide is few by what is known before reading (see
+        _quick_read), they are all read in one statement and decided here — each would otherwise be a
+        round trip of its own (a last-4 code: its ending, its start, the codes and the names). Each tier
+        leaves out the rows of every tier before it, as _decide's would while none of them is known to
+        be empty; a tier with more rows after all is left to _decide. (Not when a tier may be many: it
+        may fill the page and the count on its own, and the others are then never read. Nor with
+        filters: the filter keys decide those.)"""
+        if plan.filters is not None or not plan.text_search:
+            return
+        reads: list[tuple[int, str, _Sql, str]] = []
+        for i, seg in enumerate(plan.segments):
+            if decisions[i] is not None or seg.fixed_ids is not None:
+                continue
+            order = plan.orders[i]
+            if order != "name" or seg.key == "all":
+                continue  # (a date order, or one tier for all: counted up to COUNT_CAP, not sorted)
+            quick = self._quick_read(s, seg, self._where(plan, seg, exact_ids, decisions), order, SORT_LIMIT)
+            if quick is None:
+                return  # a tier of many may fill the page and the count alone: the rest wait for it
+            reads.append((i, *quick))
+        if len(reads) < 2:
+            return  # (one read is one statement either way: _decide makes it)
+        # The b-tree reads want an index scan that stops at the limit, the gram reads GIN bitmaps (their
+        # order is kept out of their scans): both are open to the planner, a scan of the table is not.
+        self._hint(s, "few" if any(r[3] == "index" for r in reads) else "candidates")
+        params: dict[str, Any] = {}
+        for _, _, cond, _ in reads:
+            params.update(cond.dict)
+        sql = "SELECT " + ", ".join(f"ARRAY({r[1]})" for r in reads)
+        found = s.execute(text(sql), params).one()
+        for (i, *_), arr in zip(reads, found, strict=True):
+            ids = tuple(dict.fromkeys(int(x) for x in arr))
+            if len(ids) <= SORT_LIMIT:
+                decisions[i] = _Decision("ids", ids, len(ids))
 
     def _by_count(
         self, s: Session, n: int, cand: _Cand | None, where: _Sql, order: str, sort_limit: int, big: str
@@ -1777,6 +1848,7 @@ class SearchService(Service):
             "scan": ("off", "off", "on"),  # many: a plain scan finds enough of them at once
             "index": ("on", "off", "off"),  # many: an (index-only) scan finds enough of them at once
             "any": ("on", "on", "on"),
+            "few": ("on", "on", "off"),  # few, by the statistics: through the indexes, never a scan
         }[kind]
         info = s.connection().info  # (the search's own connection: the settings stay on it)
         if settings != info.get("gxq_plan_settings"):
