@@ -250,6 +250,28 @@ def _name_notice(row: Row, ent: Mapping[str, Any], label: str) -> None:
 INDEX_EVERY = 20_000  # enterprises inserted between two fills of the search tables
 
 
+# Indexes of ``enterprises`` a bulk load keeps current instead of building them again afterwards:
+# - 注册号: the load's own lookups need it (the USCC's index is unique, so it stays anyway);
+# - those led by the id, and those on a column of a handful of values (a batch, a status, a GB/T 4754
+#   section, a subject category, a risk class, the small/micro flag): a new row's entry goes to the end
+#   of one of a few runs, so keeping them costs the writer thread little, while each rebuild reads the
+#   whole table once more after the last insert, when nothing runs alongside. 1,000,000 CSV rows on
+#   SQLite, alternating runs: 75-89 s dropping them, 67-78 s keeping them (the rebuilds after the load
+#   12-16 s → 6-8 s). Names, legal representatives, codes and dates are in random order: those are
+#   still built afterwards, one sort each.
+_KEPT_DURING_LOAD = (
+    "ix_enterprises_reg_no",
+    "ix_enterprises_search_id_name",
+    "ix_enterprises_search_id_established",
+    "ix_enterprises_import_batch_id",
+    "ix_enterprises_status",
+    "ix_enterprises_industry_section",
+    "ix_enterprises_subject_category",
+    "ix_enterprises_risk_class",
+    "ix_enterprises_small_micro",
+)
+
+
 class EnterpriseHandler(Handler):
     concurrent_resolve = True
     # Every INDEX_EVERY rows the writer thread fills the search tables, which takes about as long as
@@ -280,8 +302,7 @@ class EnterpriseHandler(Handler):
         self._bulk: BulkInserter | None = None
         self._audit = self._audit_cols()
         self._indexer = BulkIndexer(self.ctx.session)
-        # Lookups by 注册号 need their index during the load (the USCC's is unique, so it stays anyway).
-        self._deferred = DeferredIndexes(self.ctx.session, "enterprises", keep=("ix_enterprises_reg_no",))
+        self._deferred = DeferredIndexes(self.ctx.session, "enterprises", keep=_KEPT_DURING_LOAD)
         self._deferred_keys = DeferredIndexes(self.ctx.session, search_index.FILTER_KEYS)
         self._index_sql: list[str] = []
         self._unindexed: tuple[int, int] | None = None  # ids (lo, hi] inserted but not yet indexed
