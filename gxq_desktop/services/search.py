@@ -1540,7 +1540,7 @@ class SearchService(Service):
                 continue
             order = plan.orders[i]
             if order != "name" or seg.key == "all":
-                continue  # (a date order, or one tier for all: counted up to COUNT_CAP, not sorted)
+                return  # (a date order, or one tier for all: counted up to COUNT_CAP, not sorted)
             quick = self._quick_read(s, seg, self._where(plan, seg, exact_ids, decisions), order, SORT_LIMIT)
             if quick is None:
                 return  # a tier of many may fill the page and the count alone: the rest wait for it
