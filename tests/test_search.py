@@ -3,10 +3,12 @@ and an index that stays in step with every kind of write."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import random
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -150,6 +152,23 @@ def names(page: SearchPage) -> list[str]:
     return [r.name for r in page.rows]
 
 
+@contextlib.contextmanager
+def statements_reading_enterprises(db: Database) -> Iterator[list[str]]:
+    """The statements the search sends that read ``enterprises`` (not the check whether the filter
+    keys exist), collected while the block runs."""
+    statements: list[str] = []
+
+    def log(conn: Any, cursor: Any, statement: str, *a: Any) -> None:
+        if "FROM enterprises" in statement:
+            statements.append(statement)
+
+    event.listen(db.read_engine, "before_cursor_execute", log)
+    try:
+        yield statements
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", log)
+
+
 def find(svc: SearchService, typed: str, **kw: object) -> SearchPage:
     sort = kw.pop("sort", SortOrder.RELEVANCE)
     filters = SearchFilters(**kw)  # type: ignore[arg-type]
@@ -216,18 +235,9 @@ def test_a_whole_uscc_is_read_with_one_statement(
     """The exact lookup reads the display rows of what it finds: a whole USCC (and a page of nothing
     but exact matches) needs no second statement — on PostgreSQL each is a round trip. The row is
     complete, badges included; so are those of a whole 注册号 (whose other tiers are read as well)."""
-    statements: list[str] = []
-
-    def log(conn: Any, cursor: Any, statement: str, *a: Any) -> None:
-        if "FROM enterprises" in statement:  # (not the check whether the filter keys exist)
-            statements.append(statement)
-
-    event.listen(db.read_engine, "before_cursor_execute", log)
-    try:
+    with statements_reading_enterprises(db) as statements:
         page = find(svc, "91610131MAC9KMEQ8J")
         assert len(statements) == 1
-    finally:
-        event.remove(db.read_engine, "before_cursor_execute", log)
     (row,) = page.rows
     assert (row.id, row.name, row.uscc, row.legal_rep) == (
         district[NAMES[0]],
@@ -922,15 +932,8 @@ def test_postgres_tiers_few_by_the_statistics_are_read_in_one_statement(
     ids = add_enterprises(db, rows)
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE enterprises"))
-    statements: list[str] = []
-
-    def log(conn: Any, cursor: Any, statement: str, *a: Any) -> None:
-        if "FROM enterprises" in statement:
-            statements.append(statement)
-
     expected = [(ids[1], "代码后 4 位"), (ids[0], "代码后 4 位"), (ids[2], "代码"), (ids[3], "名称")]
-    event.listen(db.read_engine, "before_cursor_execute", log)
-    try:
+    with statements_reading_enterprises(db) as statements:
         page = find(svc, "k96u")
         assert len(statements) == 2, statements
         assert [(r.id, r.matched) for r in page.rows] == expected and page.total == 4
@@ -939,8 +942,6 @@ def test_postgres_tiers_few_by_the_statistics_are_read_in_one_statement(
         page = find(svc, "k96u")
         assert len(statements) > 2
         assert [(r.id, r.matched) for r in page.rows] == expected and page.total == 4
-    finally:
-        event.remove(db.read_engine, "before_cursor_execute", log)
 
 
 def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(

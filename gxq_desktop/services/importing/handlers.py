@@ -261,7 +261,7 @@ INDEX_EVERY = 20_000  # enterprises inserted between two fills of the search tab
 #   still built afterwards, one sort each.
 _KEPT_DURING_LOAD = (
     "ix_enterprises_reg_no",
-    "ix_enterprises_search_id_name",
+    search_index.SORT_INDEX,  # (id, name, established_on)
     "ix_enterprises_search_id_established",
     "ix_enterprises_import_batch_id",
     "ix_enterprises_status",
