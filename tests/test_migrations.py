@@ -303,9 +303,20 @@ def test_0008_builds_the_gram_indexes_in_the_c_collation_and_its_downgrade_undoe
     assert [e.id for e in search.search(SearchQuery("终南商贸")).rows] == ids[1:]
 
 
-def test_0009_adds_the_postgresql_name_trigram_index_and_its_downgrade_drops_it(db: Database) -> None:
-    """0009 adds the names' trigram index (the search reads three-character name terms through it);
-    its downgrade drops it again, and upgrading once more restores it."""
+@pytest.mark.parametrize(
+    ("index", "before", "terms"),
+    [
+        ("ix_enterprises_search_name3", "0008_pg_gram_collation", ("秦岭科", "终南商贸")),
+        ("ix_enterprises_search_name4", "0009_pg_name_trigrams", ("秦岭科技", "终南商贸")),
+    ],
+    ids=["0009", "0010"],
+)
+def test_0009_and_0010_add_the_postgresql_name_gram_indexes_and_their_downgrades_drop_them(
+    db: Database, index: str, before: str, terms: tuple[str, str]
+) -> None:
+    """0009 adds the names' trigram index, 0010 their 4-gram index (the search reads name terms of
+    three and of four or more characters through them); a downgrade drops it again, and upgrading
+    once more restores it."""
     from alembic import command
 
     from gxq_desktop.services.context import command_line_actor
@@ -315,7 +326,7 @@ def test_0009_adds_the_postgresql_name_trigram_index_and_its_downgrade_drops_it(
 
     if db.is_sqlite:
         pytest.skip("PostgreSQL only (GIN expression indexes)")
-    exists = "SELECT to_regclass('ix_enterprises_search_name3') IS NOT NULL"
+    exists = f"SELECT to_regclass('{index}') IS NOT NULL"
     ids = add_enterprises(
         db, [enterprise_row("西安秦岭科技有限公司"), enterprise_row("西安终南商贸有限公司")]
     )
@@ -324,10 +335,10 @@ def test_0009_adds_the_postgresql_name_trigram_index_and_its_downgrade_drops_it(
     with db.engine.begin() as conn:
         assert conn.execute(text(exists)).scalar_one()
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008_pg_gram_collation")
+        command.downgrade(cfg, before)
         assert not conn.execute(text(exists)).scalar_one()
     migrate.upgrade(db)
     with db.engine.connect() as conn:
         assert conn.execute(text(exists)).scalar_one()
-    assert [e.id for e in search.search(SearchQuery("秦岭科")).rows] == ids[:1]
-    assert [e.id for e in search.search(SearchQuery("终南商贸")).rows] == ids[1:]
+    assert [e.id for e in search.search(SearchQuery(terms[0])).rows] == ids[:1]
+    assert [e.id for e in search.search(SearchQuery(terms[1])).rows] == ids[1:]

@@ -575,9 +575,9 @@ def test_postgres_search_says_when_the_table_is_locked(
 
 
 def test_postgres_gram_functions_give_every_gram_of_the_text(db: Database) -> None:
-    """The GIN indexes' gram functions: every character and pair of the first 1,000 characters, every
-    triple of the first 4,000 — short, long, mixed and four-byte texts alike. (Grams holding U+0001, the
-    functions' own separator, may be missing; every other one is there.)"""
+    """The GIN indexes' gram functions: every character, pair and 4-gram of the first 1,000 characters,
+    every triple of the first 4,000 — short, long, mixed and four-byte texts alike. (Grams holding
+    U+0001, the functions' own separator, may be missing; every other one is there.)"""
     if db.is_sqlite:
         pytest.skip("PostgreSQL only (gram functions of the GIN indexes)")
     texts = [
@@ -599,16 +599,21 @@ def test_postgres_gram_functions_give_every_gram_of_the_text(db: Database) -> No
         for t in texts:
             got12 = set(conn.execute(text("SELECT gxq_grams12(:t)"), {"t": t}).scalar_one())
             got3 = set(conn.execute(text("SELECT gxq_grams3(:t)"), {"t": t}).scalar_one())
-            s12, s3 = t[:1_000], t[:4_000]
+            got4 = set(conn.execute(text("SELECT gxq_grams4(:t)"), {"t": t}).scalar_one())
+            s12, s3, s4 = t[:1_000], t[:4_000], t[:1_000]
             want12 = set(s12) | {s12[i : i + 2] for i in range(len(s12) - 1)}
             want3 = {s3[i : i + 3] for i in range(len(s3) - 2)}
+            want4 = {s4[i : i + 4] for i in range(len(s4) - 3)}
             if "\x01" in t:
                 assert {g for g in want12 if "\x01" not in g} <= got12, repr(t)
                 assert {g for g in want3 if "\x01" not in g} <= got3, repr(t)
                 assert {g for g in got3 if len(g) == 3} <= want3, repr(t)
+                assert {g for g in want4 if "\x01" not in g} <= got4, repr(t)
+                assert {g for g in got4 if len(g) == 4} <= want4, repr(t)
             else:
                 assert got12 == want12, repr(t[:20])
                 assert got3 == want3, repr(t[:20])
+                assert got4 == want4, repr(t[:20])
 
 
 def test_postgres_gram_conditions_are_answered_by_their_gin_index(db: Database) -> None:
@@ -997,20 +1002,29 @@ def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
     assert find(svc, "丈八东路").count_text == "100+" and sampled[-1] is True  # the address tier: sampled
 
 
-def test_postgres_three_character_names_are_counted_from_the_trigram_index(
-    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("term", "name", "decoy"),
+    [
+        ("工智能", "西安人工智能{}号有限公司", "西安工智{}号智能有限公司"),
+        ("文化传媒", "西安文化传媒{}号有限公司", "西安文化传{}号化传媒有限公司"),
+    ],
+    ids=["trigram", "4-gram"],
+)
+def test_postgres_three_and_four_character_names_are_counted_from_their_gram_index(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch, term: str, name: str, decoy: str
 ) -> None:
-    """PostgreSQL: 工智能 is one trigram of the names' trigram index, so the rows it finds are exactly the
-    matches and their number is the count — no row is read to count them. (By character pairs, the
-    names holding 工智 and 智能 apart were candidates too, and the rows had to be counted.) The rows
-    listed are all the matches, each once."""
+    """PostgreSQL: 工智能 is one trigram of the names' trigram index, 文化传媒 one 4-gram of their 4-gram
+    index, so the rows each finds are exactly the matches and their number is the count — no row is
+    read to count them. (By shorter grams, the decoys holding 工智 and 智能, or 文化传 and 化传媒, apart
+    were candidates too, and the rows had to be counted.) The rows listed are all the matches, each
+    once."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL only (GIN expression indexes)")
     monkeypatch.setattr(search_mod, "COUNT_CAP", 100)
     monkeypatch.setattr(search_mod, "SORT_LIMIT", 10)  # 80 rows are walked newest first, with their count
     monkeypatch.setattr(search_mod, "GRAM_STATS_MAX_AGE_S", 0.0)
-    wanted = add_enterprises(db, [enterprise_row(f"西安人工智能{i}号有限公司") for i in range(80)])
-    add_enterprises(db, [enterprise_row(f"西安工智{i}号智能有限公司") for i in range(30)])
+    wanted = add_enterprises(db, [enterprise_row(name.format(i)) for i in range(80)])
+    add_enterprises(db, [enterprise_row(decoy.format(i)) for i in range(30)])
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE enterprises"))
     counted: list[str] = []
@@ -1021,10 +1035,10 @@ def test_postgres_three_character_names_are_counted_from_the_trigram_index(
         return real_count(self, s, cand, where, cap, *a)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SearchService, "_count_where", spy)
-    page = find(svc, "工智能")
+    page = find(svc, term)
     assert (page.total, page.total_capped) == (80, False)
     assert counted == []
-    rows = _all_rows(svc, SearchQuery("工智能"), page_size=7)
+    rows = _all_rows(svc, SearchQuery(term), page_size=7)
     assert sorted(rows) == sorted(wanted)
 
 

@@ -239,7 +239,13 @@ def fts_phrase_chars(term: str) -> str:
 def fts_trigrams(term: str, limit: int = 8) -> list[str]:
     """Distinct trigrams of ``term`` (len ≥ 3) for an AND query on a trigram index without positions:
     all of them (the more, the fewer false candidates), at most ``limit`` spread over the term."""
-    grams = list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
+    return ngrams(term, 3, limit)
+
+
+def ngrams(term: str, size: int, limit: int = 8) -> list[str]:
+    """Distinct ``size``-character substrings of ``term`` (len ≥ ``size``), at most ``limit`` spread over
+    the term (see :func:`fts_trigrams`)."""
+    grams = list(dict.fromkeys(term[i : i + size] for i in range(len(term) - size + 1)))
     if len(grams) > limit:
         step = (len(grams) - 1) / (limit - 1)
         grams = list(dict.fromkeys(grams[round(i * step)] for i in range(limit)))

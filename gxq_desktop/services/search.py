@@ -84,6 +84,7 @@ from gxq_desktop.domain.search_text import (
     fts_phrase_chars,
     fts_trigrams,
     is_pinyin_sequence,
+    ngrams,
     parse_query,
     pinyin_columns,
 )
@@ -123,6 +124,7 @@ FEW_FILTER_MATCHES = 5_000
 FILTER_IDS_LIMIT = 25_000
 FILTER_COST_RATIO = 8
 ORG_CODE_LENGTH = 9  # the shortest whole code (组织机构代码; 注册号 has 13 or 15, a USCC 18)
+NAME_GRAM_MAX = 4  # PostgreSQL: the longest grams of the names' gram indexes (name3, name4)
 SORT_LIMIT = 2_000  # a relevance tier up to this size is sorted by name; a bigger one is read newest first
 
 Cancel = Callable[[], bool]
@@ -399,10 +401,13 @@ class _Dialect:
                 return self.fts("enterprise_fts_tri", expr, names), len(long_terms) == len(terms)
             expr = " AND ".join(f"{{{fld}}}: {fts_phrase_chars(t)}" for t in terms)
             return self.fts("enterprise_fts_chr", expr, names), True
-        if fld == "name" and min(len(t) for t in terms) >= LONG_TERM:
-            # Names have a trigram index too: a three-character term is one gram, exactly its rows.
-            trigrams = [g for t in terms for g in fts_trigrams(t)]
-            return self.grams("name3", trigrams, names), len(terms) == 1 and len(terms[0]) == LONG_TERM
+        shortest = min(len(t) for t in terms)
+        if fld == "name" and shortest >= LONG_TERM:
+            # Names have a trigram and a 4-gram index too: a term of three or four characters is one
+            # gram, exactly its rows; longer ones get few false candidates.
+            size = min(shortest, NAME_GRAM_MAX)
+            grams = [g for t in terms for g in ngrams(t, size)]
+            return self.grams(f"name{size}", grams, names), len(terms) == 1 and len(terms[0]) == size
         exact = len(terms) == 1 and len(terms[0]) <= 2
         # Every overlapping pair, not just a cover: the gram statistics then pick the rarest ones
         # ("技西" of "科技西安", where "科技" and "西安" are in most names; see _rarest_grams).
