@@ -979,14 +979,14 @@ def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
     add_enterprises(db, rows)
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE enterprises"))
-    sampled: list[bool] = []
-    real = SearchService._sampled_big
+    sampled: list[bool] = []  # for each sample taken: whether it called the tier big
+    real = search_mod._BlockSample.clearly_above
 
-    def spy(self: SearchService, *a: Any) -> bool:
-        sampled.append(real(self, *a))
+    def spy(self: Any, n: float) -> bool:
+        sampled.append(real(self, n))
         return sampled[-1]
 
-    monkeypatch.setattr(SearchService, "_sampled_big", spy)
+    monkeypatch.setattr(search_mod._BlockSample, "clearly_above", spy)
     expected = {**roads, "科技二路": 90}
     for road, n in expected.items():
         sampled.clear()
@@ -1000,6 +1000,88 @@ def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
                 assert sampled, road  # (its grams are common: the sample was asked, and said no)
     sampled.clear()
     assert find(svc, "丈八东路").count_text == "100+" and sampled[-1] is True  # the address tier: sampled
+
+
+def test_postgres_a_common_gram_narrowed_by_filters_is_counted_through_its_bitmap(
+    db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL (cap scaled to 100): 店 is in 3,000 names, but only 40 of those shops were founded in
+    2019 (with 330 other enterprises). A scan that counts up to the cap reads the whole table when fewer match; the block sample
+    says they are few, so they are counted through the gram's bitmap (with the date index). Likewise
+    乙铺, in 300 names, when neither the sample tells nor the probe (which comes back without the
+    bitmap's size when the planner ANDs it with a filter's index). The rows and counts are exact either way."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (GIN bitmaps, TABLESAMPLE)")
+    for name, value in (
+        ("COUNT_CAP", 100),
+        ("SORT_LIMIT", 10),
+        ("GRAM_STATS_MAX_AGE_S", 0.0),
+        ("BLOCK_SAMPLE_MIN_TABLE", 1_000),
+        ("BLOCK_SAMPLE_ROWS", 1_500),
+        ("BLOCK_SAMPLE_MIN_BLOCKS", 10),
+    ):
+        monkeypatch.setattr(search_mod, name, value)
+    founded = [dt.date(2019, 6, 1)] * 40 + [dt.date(2021, 1, 1)] * 2_960
+    random.Random(5).shuffle(founded)  # the 2019 shops spread over the table
+    rows = [enterprise_row(f"西安{i:04d}号店", established_on=d) for i, d in enumerate(founded)]
+    rows += [
+        enterprise_row(f"西安{i:03d}号乙铺", established_on=dt.date(2019 + i % 10, 3, 1)) for i in range(300)
+    ]
+    # (Enough others founded in 2019 that the date filter is not the smaller set to start from.)
+    rows += [
+        enterprise_row(f"西安{i:03d}号商贸有限公司", established_on=dt.date(2019, 9, 1)) for i in range(300)
+    ]
+    ids = add_enterprises(db, rows)
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE enterprises"))
+    in_2019 = {"established_from": dt.date(2019, 1, 1), "established_to": dt.date(2019, 12, 31)}
+    shops = sorted(
+        i
+        for i, row in zip(ids, rows, strict=True)
+        if "店" in row["name"] and row["established_on"].year == 2019
+    )
+    yi = sorted(
+        i
+        for i, row in zip(ids, rows, strict=True)
+        if "乙铺" in row["name"] and row["established_on"].year == 2019
+    )
+    assert (len(shops), len(yi)) == (40, 30)
+
+    def name_counts(statements: list[str]) -> tuple[list[str], list[str]]:
+        """The name tier's counts through the gram bitmap, and by a scan of the table."""
+        count = "SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE "
+        by_gram = [
+            st for st in statements if st.startswith(f'{count}((gxq_grams12(lower(e.name)) COLLATE "C")')
+        ]
+        by_scan = [st for st in statements if st.startswith(f"{count}(strpos(coalesce(e.name, ''),")]
+        return by_gram, by_scan
+
+    with statements_reading_enterprises(db) as statements:
+        page = find(svc, "店", **in_2019)
+        assert (page.total, page.total_capped) == (40, False)
+        by_gram, by_scan = name_counts(statements)
+        assert len(by_gram) == 1 and by_scan == [], statements
+    assert sorted(_all_rows(svc, SearchQuery("店", SearchFilters(**in_2019)), page_size=7)) == shops
+    # Neither the sample nor the probe tells (as for 口贸易 with risk class A on the bench's million).
+    monkeypatch.setattr(SearchService, "_block_sample", lambda self, *a: None)
+    monkeypatch.setattr(SearchService, "_pg_probe", lambda self, *a: None)
+    with statements_reading_enterprises(db) as statements:
+        page = find(svc, "乙铺", **in_2019)
+        assert (page.total, page.total_capped) == (30, False)
+        by_gram, by_scan = name_counts(statements)
+        assert len(by_gram) == 1 and by_scan == [], statements
+    assert sorted(_all_rows(svc, SearchQuery("乙铺", SearchFilters(**in_2019)), page_size=7)) == yi
+
+
+def test_postgres_search_connections_get_room_for_exact_bitmaps(db: Database, svc: SearchService) -> None:
+    """PostgreSQL: the search's connections have SEARCH_WORK_MEM of work_mem (at the default 4 MB a
+    common gram's bitmap ANDed with a filter's index turns lossy, and each row of a lossy page calls
+    the gram function again)."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    find(svc, "秦岭")
+    with db.read_engine.connect() as conn:
+        assert conn.execute(text("SHOW work_mem")).scalar_one() == search_mod.SEARCH_WORK_MEM
 
 
 @pytest.mark.parametrize(

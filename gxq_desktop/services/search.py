@@ -100,6 +100,7 @@ STATEMENT_TIMEOUT_S = 30  # a single search statement never runs longer (both en
 # PostgreSQL: how long a search waits for a table lock (a first bulk load of the enterprise register
 # rebuilds its indexes and holds the table until it commits) before it says so.
 LOCK_TIMEOUT_S = 3.0
+SEARCH_WORK_MEM = "64MB"  # PostgreSQL: work_mem of the search's connections (see _GuardedSession)
 VERIFY_LIMIT = 40_000  # index candidates re-checked at most to decide whether a tier is small (SQLite)
 SAMPLE = 1_000  # candidates re-checked to judge a tier that is clearly bigger than COUNT_CAP (SQLite)
 RANK_SAMPLE = 256  # ids spread over the table that rank filter sets by size (only to choose a driver)
@@ -1398,6 +1399,8 @@ class SearchService(Service):
         need = COUNT_CAP + 1 - (taken or 0)
         total = None
         probe: tuple[int, int, int] | None = None
+        sampled: _BlockSample | None = None
+        probed = False  # a probe was asked (it may have come back without the bitmap's size)
         part_estimate = 0.0
         stats = self._gram_stats(s, cand.field) if cand is not None and cand.parts else None
         # One gram that is the whole term: its index entries are exactly the term's rows. (Not so for
@@ -1426,13 +1429,15 @@ class SearchService(Service):
                 stats is not None
                 and part_estimate > BLOCK_SAMPLE_FROM * need
                 and stats.table_rows >= BLOCK_SAMPLE_MIN_TABLE
-                and self._sampled_big(s, where, need, stats.table_rows)
             ):
-                # The candidates may be many (an address, a business-scope word) and a sample of table
-                # blocks holds clearly more than the tier needs: no bitmap (~10 ms for 30,000 rows) and
-                # no count (~30 ms for 10,000 rows).
-                return _Decision(big, (), None)
+                sampled = self._block_sample(s, where, stats.table_rows)
+                if sampled is not None and sampled.clearly_above(need):
+                    # The candidates may be many (an address, a business-scope word) and a sample of
+                    # table blocks holds clearly more than the tier needs: no bitmap (~10 ms for 30,000
+                    # rows) and no count (~30 ms for 10,000 rows).
+                    return _Decision(big, (), None)
             if part_estimate <= 10 * COUNT_CAP:
+                probed = True
                 probe = self._pg_probe(s, cand, where, SAMPLE // 5)
                 total = probe[0] if probe is not None else None
         if total is not None and probe is not None and cand is not None:
@@ -1462,13 +1467,27 @@ class SearchService(Service):
                     if len(ids) <= sort_limit:
                         return _Decision("ids", ids, len(ids))
                 n = self._count_where(s, cand, where, need)
+        elif sampled is not None and sampled.clearly_below(need):
+            # The gram is common but the filters (or earlier tiers) leave few of its rows, and the
+            # sample says so: a scan would read the whole table to find that out (店 founded 2018-2020
+            # as a 企业: 835 rows, 360-530 ms). The gram's bitmap ANDed with the filters' own indexes
+            # reads only the pages that can hold a match (80-110 ms).
+            if sampled.clearly_below(sort_limit + 1):
+                ids = self._materialise(s, cand, where, order, sort_limit + 1)
+                if len(ids) <= sort_limit:
+                    return _Decision("ids", ids, len(ids))
+            n = self._count_where(s, cand, where, need)
         else:
             btree = cand is not None and not cand.parts  # a b-tree range: always counted by a scan
             estimate = (
                 0.0 if btree else self._planner_rows(s, where if cand is None else cand.sql.and_(where))
             )
             estimate = max(estimate, part_estimate)
-            if estimate > 2 * COUNT_CAP or btree:
+            # A gram bitmap of at most 10 × COUNT_CAP rows whose probe said nothing (the planner ANDed
+            # it with a filter's index): counting through it reads at most those rows, and stops at
+            # ``need`` like a scan — which reads the whole table whenever fewer match (口贸易 with
+            # risk class A: 7,903 of 20,866 candidates, 44-67 ms against 654 ms).
+            if (estimate > 2 * COUNT_CAP or btree) and not probed:
                 # Many match (or a b-tree range: initials, USCC prefix): a scan finds COUNT_CAP + 1
                 # of them soon — for a range, of an index that holds the column (index-only); for a
                 # common gram, of the table in its physical order (the name index would cross whole
@@ -1623,19 +1642,16 @@ class SearchService(Service):
         stats: dict[str, _GramStats] = _per_connection(s, "gxq_gram_stats", load)
         return stats.get(fld)
 
-    def _sampled_big(self, s: Session, where: _Sql, need: int, table_rows: float) -> bool:
-        """PostgreSQL: whether clearly more than ``need`` rows pass ``where``, judged from whole table
-        blocks picked at random (TABLESAMPLE SYSTEM, about BLOCK_SAMPLE_ROWS rows; the same blocks for the
-        same conditions, so a search gives the same answer each time).
+    def _block_sample(self, s: Session, where: _Sql, table_rows: float) -> _BlockSample | None:
+        """PostgreSQL: how many rows pass ``where``, estimated from whole table blocks picked at random
+        (TABLESAMPLE SYSTEM, about BLOCK_SAMPLE_ROWS rows; the same blocks for the same conditions, so a
+        search gives the same answer each time). None when too few blocks came (a small or empty
+        table).
 
         Each block is taken with probability q, so the matches in the sampled blocks over q estimate
         all of them, with a variance of (1 − q) / q² times the sum of each sampled block's matches
         squared: rows of one block that match together (enterprises on one road imported together)
-        widen the error as they should. "Clearly": still more than ``need`` at STATS_Z standard errors
-        below the estimate. (The blocks are a true random sample, so the estimate is unbiased; a
-        further factor of 1.2 on ``need`` left most roads of the million-row bench, 20,000-30,000
-        addresses each, to the 8-14 ms probe: est. 26,000 ± 3,700 is 11,200 at four errors below.)
-        False also when too few blocks came (a small or empty table)."""
+        widen the error as they should."""
         share = min(1.0, BLOCK_SAMPLE_ROWS / max(table_rows, 1.0))
         seed = zlib.crc32(repr(where.params).encode())
         self._hint(s, "any")
@@ -1647,10 +1663,10 @@ class SearchService(Service):
         )
         blocks, hits, squares = s.execute(text(sql), where.dict).one()
         if int(blocks) < BLOCK_SAMPLE_MIN_BLOCKS:
-            return False
-        estimate = float(hits) / share
-        error = math.sqrt((1.0 - share) * float(squares)) / share
-        return estimate - STATS_Z * error > need
+            return None
+        return _BlockSample(
+            float(hits) / share, math.sqrt((1.0 - share) * float(squares)) / share, 1.0 / share
+        )
 
     def _pg_probe(self, s: Session, cand: _Cand, where: _Sql, sample: int) -> tuple[int, int, int] | None:
         """One statement for (candidates in the GIN bitmap, candidates read, real matches among them):
@@ -2052,6 +2068,27 @@ def _probe_counts(top: dict[str, Any], index_name: str) -> tuple[int, int, int] 
     return int(index.get("Actual Rows", 0)), read, int(top.get("Actual Rows", 0))
 
 
+@dataclass(frozen=True, slots=True)
+class _BlockSample:
+    """A tier's matches estimated from a sample of table blocks (SearchService._block_sample)."""
+
+    estimate: float
+    error: float  # one standard error
+    unit: float  # what one matching row of the sample stands for (1 / the share of blocks sampled)
+
+    def clearly_above(self, n: float) -> bool:
+        """More than ``n`` still at STATS_Z standard errors below the estimate. (The blocks are a true
+        random sample, so the estimate is unbiased; a further factor of 1.2 on ``n`` left most roads of
+        the million-row bench, 20,000-30,000 addresses each, to the 8-14 ms probe: est. 26,000 ± 3,700
+        is 11,200 at four errors below.)"""
+        return self.estimate - STATS_Z * self.error > n
+
+    def clearly_below(self, n: float) -> bool:
+        """Fewer than ``n`` even at STATS_Z standard errors above the estimate — an error of at least
+        one sampled row's worth: with no match in the sample, the error computed is 0."""
+        return self.estimate + STATS_Z * max(self.error, self.unit) < n
+
+
 def _rarest_grams(cand: _Cand, stats: _GramStats) -> _Cand:
     """The gram candidates without the grams that are far more common than the rarest one: each gram's
     GIN bitmap costs in proportion to its rows ("公司" is in nearly every name), while the rows are
@@ -2197,16 +2234,24 @@ class _GuardedSession:
             # query for tens of milliseconds to save microseconds. Parallel workers take milliseconds
             # to start, for statements that stop after a page or a capped count. The connection is
             # the search's own (Database.read_engine): set once, the settings stay on it.
-            want = (STATEMENT_TIMEOUT_S, LOCK_TIMEOUT_S)
+            # work_mem: a common gram's bitmap ANDed with a filter's index holds hundreds of thousands
+            # of rows; at the default 4 MB the bitmaps turn lossy, and every row of a lossy page calls
+            # the gram function again (店 with a date range and a subject category: 805 ms, 113 ms
+            # with 64 MB). It is a ceiling per sort or bitmap, taken only as far as needed.
+            want = (STATEMENT_TIMEOUT_S, LOCK_TIMEOUT_S, SEARCH_WORK_MEM)
             info = s.connection().info
             if info.get("gxq_search_limits") != want:
                 s.execute(
                     text(
                         "SELECT set_config('statement_timeout', :t, false), set_config('jit', 'off', false),"
                         " set_config('max_parallel_workers_per_gather', '0', false),"
-                        " set_config('lock_timeout', :l, false)"
+                        " set_config('lock_timeout', :l, false), set_config('work_mem', :w, false)"
                     ),
-                    {"t": f"{STATEMENT_TIMEOUT_S}s", "l": f"{int(LOCK_TIMEOUT_S * 1000)}ms"},
+                    {
+                        "t": f"{STATEMENT_TIMEOUT_S}s",
+                        "l": f"{int(LOCK_TIMEOUT_S * 1000)}ms",
+                        "w": SEARCH_WORK_MEM,
+                    },
                 )
                 info["gxq_search_limits"] = want
         return s
