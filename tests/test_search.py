@@ -1073,6 +1073,34 @@ def test_postgres_a_common_gram_narrowed_by_filters_is_counted_through_its_bitma
     assert sorted(_all_rows(svc, SearchQuery("乙铺", SearchFilters(**in_2019)), page_size=7)) == yi
 
 
+def test_postgres_rows_of_a_page_are_read_by_their_ids_after_a_count_by_a_plain_scan(
+    db: Database, svc: SearchService
+) -> None:
+    """PostgreSQL: a tier counted by a plain scan leaves index scans and bitmaps switched off on the
+    search's connection; the display rows of a page are then read by their ids through the primary key
+    all the same, never by reading the whole table."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL only (plan settings)")
+    ids = add_enterprises(db, [enterprise_row(f"西安{i:03d}号商贸有限公司") for i in range(300)])
+    plans: list[str] = []
+
+    def explain(conn: Any, cursor: Any, statement: str, params: Any, *a: Any) -> None:
+        if statement.startswith("SELECT enterprises.id, enterprises.uscc"):
+            with conn.connection.dbapi_connection.cursor() as cur:
+                cur.execute(f"EXPLAIN {statement}", params)
+                plans.append("\n".join(r[0] for r in cur.fetchall()))
+
+    event.listen(db.read_engine, "before_cursor_execute", explain)
+    try:
+        with search_mod._GuardedSession(svc, None) as s:
+            svc._hint(s, "scan")  # as a count by a plain scan leaves it
+            rows = svc._rows(s, [(i, "名称") for i in ids[:50]])
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", explain)
+    assert [r.id for r in rows] == ids[:50]
+    assert len(plans) == 1 and "Seq Scan on enterprises" not in plans[0], plans
+
+
 def test_postgres_search_connections_get_room_for_exact_bitmaps(db: Database, svc: SearchService) -> None:
     """PostgreSQL: the search's connections have SEARCH_WORK_MEM of work_mem (at the default 4 MB a
     common gram's bitmap ANDed with a filter's index turns lossy, and each row of a lossy page calls
