@@ -1070,8 +1070,11 @@ class SearchService(Service):
             # the filters' sets). PostgreSQL: one index range per group, no plan hint in the way.
             self._hint(s, "any")
             sql = f"{plan.filter_keys.sql} LIMIT {COUNT_CAP + 1}"
-            if self._d.sqlite:
-                key_ids = [int(r[0]) for r in s.execute(text(sql), plan.filter_keys.dict)]
+            if self._d.sqlite:  # (one JSON array: see _filter_matches)
+                listed = s.execute(
+                    text(f"SELECT json_group_array(m.id) FROM ({sql}) AS m"), plan.filter_keys.dict
+                )
+                key_ids = [int(i) for i in json.loads(listed.scalar_one())]
             else:  # (one array: see _listed)
                 sql = f"SELECT array_agg(m.id) FROM ({sql}) AS m"
                 key_ids = [int(i) for i in s.execute(text(sql), plan.filter_keys.dict).scalar_one() or ()]
