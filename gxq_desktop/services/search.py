@@ -1068,6 +1068,8 @@ class SearchService(Service):
         if filters_only and plan.filter_keys is not None and self._has_filter_keys(s):
             # Exactly the matches, from the filter keys (the work follows the matches, not the sizes of
             # the filters' sets). PostgreSQL: one index range per group, no plan hint in the way.
+            if not self._d.sqlite:
+                return self._listed_from_keys_pg(s, plan.filter_keys, order, big)
             self._hint(s, "any")
             sql = f"{plan.filter_keys.sql} LIMIT {COUNT_CAP + 1}"
             if self._d.sqlite:  # (one JSON array: see _filter_matches)
@@ -1330,6 +1332,26 @@ class SearchService(Service):
         return bool(
             _per_connection(s, "gxq_filter_keys", lambda: search_index.has_filter_keys(s.connection()))
         )
+
+    def _listed_from_keys_pg(self, s: Session, keys: _Sql, order: str, big: str) -> _Decision:
+        """PostgreSQL, filters only: :meth:`_listed` of the filter keys' matches in one statement — their
+        count and, when they are at most COUNT_CAP, their ids in display order (name and date from the
+        narrow index keyed by id, as there). The ids need not travel to the client and back: 10,000 of
+        them cost psycopg milliseconds each way."""
+        # As in _listed: an index-only probe per id, in id order (neighbouring ids share index pages).
+        self._hint(s, "index")
+        o = _ORDERS[order]
+        sql = (
+            f"WITH m AS MATERIALIZED ({keys.sql} LIMIT {COUNT_CAP + 1}) "
+            "SELECT n, CASE WHEN n <= :cap THEN (SELECT array_agg(e.id ORDER BY "
+            f"{o.walk}) FROM (SELECT id FROM m ORDER BY id) AS m JOIN enterprises e ON e.id = m.id) END "
+            "FROM (SELECT count(*) AS n FROM m) AS c"
+        )
+        n, found = s.execute(text(sql), {**keys.dict, "cap": COUNT_CAP}).one()
+        if n > COUNT_CAP:
+            return _Decision(big, (), None)
+        sorted_ids = tuple(int(i) for i in found or ())
+        return _Decision("ids", sorted_ids, len(sorted_ids))
 
     def _listed(self, s: Session, ids: list[int], order: str, big: str) -> _Decision:
         """The decision for the matches ``ids`` (at most COUNT_CAP + 1, each checked against every filter)."""
