@@ -949,6 +949,19 @@ def test_postgres_tiers_few_by_the_statistics_are_read_in_one_statement(
         assert [(r.id, r.matched) for r in page.rows] == expected and page.total == 4
 
 
+def _scale_block_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count cap at 100 and block samples for tables of a few thousand rows (PostgreSQL)."""
+    for name, value in (
+        ("COUNT_CAP", 100),
+        ("SORT_LIMIT", 10),
+        ("GRAM_STATS_MAX_AGE_S", 0.0),
+        ("BLOCK_SAMPLE_MIN_TABLE", 1_000),
+        ("BLOCK_SAMPLE_ROWS", 1_500),
+        ("BLOCK_SAMPLE_MIN_BLOCKS", 10),
+    ):
+        monkeypatch.setattr(search_mod, name, value)
+
+
 def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
     db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -959,15 +972,7 @@ def test_postgres_block_samples_call_a_tier_big_only_when_it_clearly_is(
     rows sit together in a few blocks (科技二路)."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL only (TABLESAMPLE)")
-    for name, value in (
-        ("COUNT_CAP", 100),
-        ("SORT_LIMIT", 10),
-        ("GRAM_STATS_MAX_AGE_S", 0.0),
-        ("BLOCK_SAMPLE_MIN_TABLE", 1_000),
-        ("BLOCK_SAMPLE_ROWS", 1_500),
-        ("BLOCK_SAMPLE_MIN_BLOCKS", 10),
-    ):
-        monkeypatch.setattr(search_mod, name, value)
+    _scale_block_samples(monkeypatch)
     roads = {"丈八东路": 1500, "锦业一路": 400, "唐延北路": 130, "沣惠南路": 90, "天谷七路": 20}
     decoys = {"沣惠南街": 600, "丰惠南路": 600, "科技二街": 600, "高技二路": 600}
     addresses = [r for r, n in (*roads.items(), *decoys.items()) for _ in range(n)]
@@ -1006,21 +1011,14 @@ def test_postgres_a_common_gram_narrowed_by_filters_is_counted_through_its_bitma
     db: Database, svc: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL (cap scaled to 100): 店 is in 3,000 names, but only 40 of those shops were founded in
-    2019 (with 330 other enterprises). A scan that counts up to the cap reads the whole table when fewer match; the block sample
-    says they are few, so they are counted through the gram's bitmap (with the date index). Likewise
-    乙铺, in 300 names, when neither the sample tells nor the probe (which comes back without the
-    bitmap's size when the planner ANDs it with a filter's index). The rows and counts are exact either way."""
+    2019 (with 330 other enterprises). A scan that counts up to the cap reads the whole table when
+    fewer match; the block sample says they are few, so they are counted through the gram's bitmap
+    (with the date index). Likewise 乙铺, in 300 names, when neither the sample tells nor the probe
+    (which comes back without the bitmap's size when the planner ANDs it with a filter's index). The
+    rows and counts are exact either way."""
     if db.is_sqlite:
         pytest.skip("PostgreSQL only (GIN bitmaps, TABLESAMPLE)")
-    for name, value in (
-        ("COUNT_CAP", 100),
-        ("SORT_LIMIT", 10),
-        ("GRAM_STATS_MAX_AGE_S", 0.0),
-        ("BLOCK_SAMPLE_MIN_TABLE", 1_000),
-        ("BLOCK_SAMPLE_ROWS", 1_500),
-        ("BLOCK_SAMPLE_MIN_BLOCKS", 10),
-    ):
-        monkeypatch.setattr(search_mod, name, value)
+    _scale_block_samples(monkeypatch)
     founded = [dt.date(2019, 6, 1)] * 40 + [dt.date(2021, 1, 1)] * 2_960
     random.Random(5).shuffle(founded)  # the 2019 shops spread over the table
     rows = [enterprise_row(f"西安{i:04d}号店", established_on=d) for i, d in enumerate(founded)]
@@ -1035,42 +1033,31 @@ def test_postgres_a_common_gram_narrowed_by_filters_is_counted_through_its_bitma
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE enterprises"))
     in_2019 = {"established_from": dt.date(2019, 1, 1), "established_to": dt.date(2019, 12, 31)}
-    shops = sorted(
-        i
-        for i, row in zip(ids, rows, strict=True)
-        if "店" in row["name"] and row["established_on"].year == 2019
-    )
-    yi = sorted(
-        i
-        for i, row in zip(ids, rows, strict=True)
-        if "乙铺" in row["name"] and row["established_on"].year == 2019
-    )
-    assert (len(shops), len(yi)) == (40, 30)
+    count = "SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE "
 
-    def name_counts(statements: list[str]) -> tuple[list[str], list[str]]:
-        """The name tier's counts through the gram bitmap, and by a scan of the table."""
-        count = "SELECT count(*) FROM (SELECT 1 FROM enterprises e WHERE "
+    def check(term: str, n: int) -> None:
+        """``term`` in 2019: its ``n`` rows, counted once through the name gram's bitmap, never by a scan."""
+        with statements_reading_enterprises(db) as statements:
+            page = find(svc, term, **in_2019)
+            assert (page.total, page.total_capped) == (n, False)
         by_gram = [
             st for st in statements if st.startswith(f'{count}((gxq_grams12(lower(e.name)) COLLATE "C")')
         ]
         by_scan = [st for st in statements if st.startswith(f"{count}(strpos(coalesce(e.name, ''),")]
-        return by_gram, by_scan
-
-    with statements_reading_enterprises(db) as statements:
-        page = find(svc, "店", **in_2019)
-        assert (page.total, page.total_capped) == (40, False)
-        by_gram, by_scan = name_counts(statements)
         assert len(by_gram) == 1 and by_scan == [], statements
-    assert sorted(_all_rows(svc, SearchQuery("店", SearchFilters(**in_2019)), page_size=7)) == shops
+        wanted = sorted(
+            i
+            for i, r in zip(ids, rows, strict=True)
+            if term in r["name"] and r["established_on"].year == 2019
+        )
+        assert len(wanted) == n
+        assert sorted(_all_rows(svc, SearchQuery(term, SearchFilters(**in_2019)), page_size=7)) == wanted
+
+    check("店", 40)
     # Neither the sample nor the probe tells (as for 口贸易 with risk class A on the bench's million).
     monkeypatch.setattr(SearchService, "_block_sample", lambda self, *a: None)
     monkeypatch.setattr(SearchService, "_pg_probe", lambda self, *a: None)
-    with statements_reading_enterprises(db) as statements:
-        page = find(svc, "乙铺", **in_2019)
-        assert (page.total, page.total_capped) == (30, False)
-        by_gram, by_scan = name_counts(statements)
-        assert len(by_gram) == 1 and by_scan == [], statements
-    assert sorted(_all_rows(svc, SearchQuery("乙铺", SearchFilters(**in_2019)), page_size=7)) == yi
+    check("乙铺", 30)
 
 
 def test_postgres_rows_of_a_page_are_read_by_their_ids_after_a_count_by_a_plain_scan(

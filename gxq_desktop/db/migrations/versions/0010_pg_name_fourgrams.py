@@ -27,22 +27,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _INDEX = "ix_enterprises_search_name4"
-_EXISTS = "SELECT to_regclass(:n) IS NOT NULL"
 
 
 def upgrade() -> None:
     conn = op.get_bind()
-    if conn.dialect.name == "sqlite":
-        return
-    if not conn.execute(text(_EXISTS), {"n": "ix_enterprises_search_name"}).scalar_one():
-        return  # no search index here
-    if conn.execute(text(_EXISTS), {"n": _INDEX}).scalar_one():
-        return  # created with the rest at 0002
-    for stmt in search_index.pg_gram_functions():  # the new 4-gram function (the others are unchanged)
-        op.execute(text(stmt))
-    op.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # GIN builds sort their keys in memory
-    op.execute(text(search_index.pg_gram_index_ddl("name4")))
-    op.execute(text("ANALYZE enterprises"))  # the search's gram statistics of the new index
+    if conn.dialect.name != "sqlite":
+        search_index.pg_add_gram_index(conn, "name4")
 
 
 def downgrade() -> None:
