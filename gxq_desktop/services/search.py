@@ -1067,19 +1067,15 @@ class SearchService(Service):
         filters_only = seg.candidates is None and seg.match is TRUE and not exact_ids
         if filters_only and plan.filter_keys is not None and self._has_filter_keys(s):
             # Exactly the matches, from the filter keys (the work follows the matches, not the sizes of
-            # the filters' sets). PostgreSQL: one index range per group, no plan hint in the way.
+            # the filters' sets), one index range per group of the keys.
             if not self._d.sqlite:
                 return self._listed_from_keys_pg(s, plan.filter_keys, order, big)
-            self._hint(s, "any")
             sql = f"{plan.filter_keys.sql} LIMIT {COUNT_CAP + 1}"
-            if self._d.sqlite:  # (one JSON array: see _filter_matches)
-                listed = s.execute(
-                    text(f"SELECT json_group_array(m.id) FROM ({sql}) AS m"), plan.filter_keys.dict
-                )
-                key_ids = [int(i) for i in json.loads(listed.scalar_one())]
-            else:  # (one array: see _listed)
-                sql = f"SELECT array_agg(m.id) FROM ({sql}) AS m"
-                key_ids = [int(i) for i in s.execute(text(sql), plan.filter_keys.dict).scalar_one() or ()]
+            # (one JSON array: see _filter_matches)
+            listed = s.execute(
+                text(f"SELECT json_group_array(m.id) FROM ({sql}) AS m"), plan.filter_keys.dict
+            )
+            key_ids = [int(i) for i in json.loads(listed.scalar_one())]
             return self._listed(s, key_ids, order, big)
         if filters_only and several:
             found = (self._decide_filters if self._d.sqlite else self._decide_filters_pg)(s, plan, order, big)
