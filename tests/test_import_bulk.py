@@ -17,7 +17,12 @@ from gxq_desktop.domain.roles import Role
 from gxq_desktop.errors import CancelledError
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.importing import ImportService, handlers
-from gxq_desktop.services.importing.bulk import DeferredIndexes, sqlite_insert_many
+from gxq_desktop.services.importing.bulk import (
+    BulkInserter,
+    DeferredIndexes,
+    PreparedRows,
+    sqlite_insert_many,
+)
 from gxq_desktop.services.importing.search_sync import BULK_SETTINGS, spaced
 from gxq_desktop.services.search import SearchQuery, SearchService
 
@@ -154,6 +159,78 @@ def test_sqlite_insert_many_keeps_order_and_values() -> None:
     assert sqlite_insert_many(conn, "t", "a, b", 2, []) is None
     conn.execute("INSERT INTO t (id, a) VALUES (100, 'far')")
     assert sqlite_insert_many(conn, "t", "a, b", 2, rows[:3]) == (101, 103)
+
+
+def test_sqlite_insert_many_binds_shared_values_once_per_statement() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a, b TEXT, c INTEGER, d)")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    # Two shared values and two per-row ones: with the limit at 8, three rows fit one statement.
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 8)
+    rows = [("x", 1), (None, 2.5), ("'; DROP TABLE t; --", None), ("秦岭", 4), ("last", b"\x00")]
+    shared = [("b", "共同"), ("d", None)]
+    assert sqlite_insert_many(conn, "t", "a, c", 2, rows, shared) == (1, 5)
+    inserts = [st for st in statements if st.startswith("INSERT")]
+    assert len(inserts) == 2
+    assert all("'共同'" in st and st.count("'共同'") == 1 for st in inserts)
+    got = conn.execute("SELECT id, a, typeof(a), b, c, typeof(c), d FROM t ORDER BY id").fetchall()
+    assert got == [
+        (
+            i,
+            a,
+            {str: "text", int: "integer", float: "real", bytes: "blob"}.get(type(a), "null"),
+            "共同",
+            c,
+            {int: "integer", float: "real", bytes: "blob"}.get(type(c), "null"),
+            None,
+        )
+        for i, (a, c) in enumerate(rows, start=1)
+    ]
+
+
+def _inserter(columns: list[str]) -> tuple[BulkInserter, Any]:
+    from sqlalchemy import Column, Integer, MetaData, Table, create_engine
+    from sqlalchemy import Text as TextType
+    from sqlalchemy.orm import Session
+
+    table = Table(
+        "t", MetaData(), Column("id", Integer, primary_key=True), *(Column(c, TextType) for c in columns)
+    )
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    session = Session(engine)
+    return BulkInserter(session, table, columns), session
+
+
+def test_prepared_rows_set_apart_only_the_very_same_object_in_every_row() -> None:
+    inserter, session = _inserter(["a", "b", "c", "d"])
+    audit = "2026-11-29 10:00:00"
+    same_value = "存续"
+    rows = [[f"v{i}", audit, 1 if i % 2 else True, None] for i in range(6)]
+    rows[3][1] = "".join(["2026-11-29 ", "10:00:00"])  # equal to the others, another object
+    ready = inserter.prepare(rows)
+    assert ready.constants == ((3, None),)  # b varies by object, c by type (1 and True), a by value
+    assert ready.columns == (0, 1, 2)
+    rows = [[f"v{i}", audit, same_value, None] for i in range(6)]
+    ready = inserter.prepare(rows)
+    assert ready.constants == ((1, audit), (2, same_value), (3, None))
+    assert [list(r) for r in ready.rows] == [[f"v{i}"] for i in range(6)]
+    assert inserter.insert(ready) == (1, 6)
+    stored = session.execute(text("SELECT a, b, c, typeof(d) FROM t ORDER BY id")).all()
+    assert [tuple(r) for r in stored] == [(f"v{i}", audit, same_value, "null") for i in range(6)]
+    session.rollback()
+
+
+def test_prepared_rows_keep_one_column_when_every_column_is_shared() -> None:
+    inserter, session = _inserter(["a", "b"])
+    rows = [["同", None]] * 3
+    ready = inserter.prepare(rows)
+    assert isinstance(ready, PreparedRows)
+    assert ready.columns == (0,) and ready.constants == ((1, None),)
+    assert inserter.insert(ready) == (1, 3)
+    assert session.execute(text("SELECT count(*) FROM t WHERE a = '同' AND b IS NULL")).scalar_one() == 3
+    session.rollback()
 
 
 def test_sqlite_insert_many_reports_ids_that_are_not_consecutive() -> None:

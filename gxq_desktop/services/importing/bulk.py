@@ -19,6 +19,7 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import itertools
+import operator
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -64,7 +65,12 @@ class BackgroundWriter:
 
 
 def sqlite_insert_many(
-    raw: Any, table_sql: str, cols_sql: str, width: int, rows: Sequence[Sequence[Any]]
+    raw: Any,
+    table_sql: str,
+    cols_sql: str,
+    width: int,
+    rows: Sequence[Sequence[Any]],
+    constants: Sequence[tuple[str, Any]] = (),
 ) -> tuple[int, int] | None:
     """Insert ``rows`` (each ``width`` plain DBAPI values) with multi-row ``INSERT … VALUES (…), (…)``.
 
@@ -73,25 +79,42 @@ def sqlite_insert_many(
     several hundred rows binds all values in C and then runs the whole insert with the GIL released.
     Rowids are assigned in the order of ``rows``.
 
+    ``constants``: (column, value) pairs that every row shares. Each value is bound once per statement
+    (``INSERT … SELECT column1, …, ? FROM (VALUES …)``) instead of once per row: binding is the
+    Python-side part of an insert, done with the GIL held, and an import's audit columns and the
+    columns its file does not have are the same in every row.
+
     Returns the rowids of the first and the last row, or None when they are not consecutive (then the
     caller must not number the rows itself). Knowing them from the statements saves asking for
     ``max(rowid)`` around the insert: on the writer thread every extra call waits for the GIL.
     """
     if not rows:
         return None
-    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(constants)
     per = max(1, min(_ROWS_PER_STATEMENT, limit // max(width, 1)))
     one = "(" + ", ".join("?" * width) + ")"
+    if constants:
+        shared = [value for _col, value in constants]
+        head = (
+            f"INSERT INTO {table_sql} ({cols_sql}, {', '.join(col for col, _value in constants)}) "
+            f"SELECT {', '.join(f'column{k}' for k in range(1, width + 1))}, "
+            f"{', '.join('?' * len(constants))} FROM (VALUES "
+        )
+        tail = ")"
+    else:
+        shared = []
+        head = f"INSERT INTO {table_sql} ({cols_sql}) VALUES "
+        tail = ""
     cur = raw.cursor()
     first = last = 0
     consecutive = True
     try:
         for start in range(0, len(rows), per):
             part = rows[start : start + per]
-            cur.execute(
-                f"INSERT INTO {table_sql} ({cols_sql}) VALUES {', '.join([one] * len(part))}",
-                list(itertools.chain.from_iterable(part)),
-            )
+            params = list(itertools.chain.from_iterable(part))
+            if shared:
+                params[:0] = shared  # their "?" come first in the statement's text
+            cur.execute(f"{head}{', '.join([one] * len(part))}{tail}", params)
             # One statement's rows get max(rowid) + 1, + 2, … in order (assuming, as in this schema, that
             # no trigger inserts into the same table); the next statement must continue that run.
             end = int(cur.lastrowid or 0)
@@ -103,6 +126,27 @@ def sqlite_insert_many(
     finally:
         cur.close()
     return (first, last) if consecutive and last - first + 1 == len(rows) else None
+
+
+class PreparedRows:
+    """Rows ready for :meth:`BulkInserter.insert`: ``rows`` hold the values of the columns at
+    ``columns`` (positions in the inserter's columns; empty: all of them, in order), and ``constants``
+    the (position, value) of the columns every row shares."""
+
+    __slots__ = ("columns", "constants", "rows")
+
+    def __init__(
+        self,
+        rows: Sequence[Sequence[Any]],
+        columns: tuple[int, ...] = (),
+        constants: tuple[tuple[int, Any], ...] = (),
+    ) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.constants = constants
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 class BulkInserter:
@@ -159,34 +203,67 @@ class BulkInserter:
                     last_in = v
         return out
 
-    def prepare(self, rows: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+    def prepare(self, rows: Sequence[Sequence[Any]]) -> PreparedRows:
         """The rows as DBAPI values (the columns' bind processors applied).
 
         Pure Python: the import calls it on its parsing thread, so that the writer thread holds the GIL
-        as little as possible (its inserts then overlap the parsing of the next chunk).
+        as little as possible (its inserts then overlap the parsing of the next chunk). For SQLite the
+        columns that hold the very same value in every row (the audit columns, the columns the file does
+        not have) are set apart, to be bound once per statement (see :func:`sqlite_insert_many`).
         """
-        if self.kind == "sqlite" or self._copy:
-            return self._processed(rows)
-        return rows  # the Session fallback converts values itself
+        if self.kind == "sqlite":
+            return self._factored(self._processed(rows))
+        if self._copy:
+            return PreparedRows(self._processed(rows))
+        return PreparedRows(rows)  # the Session fallback converts values itself
 
-    def insert(self, rows: Sequence[Sequence[Any]], *, prepared: bool = False) -> tuple[int, int] | None:
+    def _factored(self, rows: Sequence[Sequence[Any]]) -> PreparedRows:
+        if len(rows) < 2:
+            return PreparedRows(rows)
+        first = rows[0]
+        # The same object in every row (checked by identity: equal values of different types, 1 and
+        # True, must not be merged). A column that varies fails at once, usually at the second row.
+        same = [i for i, v in enumerate(first) if all(r[i] is v for r in rows)]
+        if not same:
+            return PreparedRows(rows)
+        if len(same) == len(first):
+            same = same[1:]  # VALUES needs at least one column
+        shared = set(same)
+        varying = [i for i in range(len(first)) if i not in shared]
+        pick = operator.itemgetter(*varying)
+        narrow = [(r[varying[0]],) for r in rows] if len(varying) == 1 else list(map(pick, rows))
+        return PreparedRows(narrow, tuple(varying), tuple((i, first[i]) for i in same))
+
+    def insert(
+        self, rows: Sequence[Sequence[Any]] | PreparedRows, *, prepared: bool = False
+    ) -> tuple[int, int] | None:
         """Insert rows given as sequences in ``columns`` order (safe to call from the writer thread);
         ``prepared``: they come from :meth:`prepare`. SQLite: returns the first and last new rowid when
         the rows got consecutive ones (see :func:`sqlite_insert_many`); otherwise None."""
         if not rows:
             return None
+        if isinstance(rows, PreparedRows):
+            ready = rows
+        else:
+            ready = PreparedRows(rows) if prepared else self.prepare(rows)
         try:
-            return self._insert(rows if prepared else self.prepare(rows))
+            return self._insert(ready)
         except self.dbapi_error as exc:
             raise DBAPIError.instance(f"INSERT INTO {self.table_sql}", None, exc, self.dbapi_error) from exc
 
-    def insert_prepared(self, rows: Sequence[Sequence[Any]]) -> None:
-        self.insert(rows, prepared=True)
+    def insert_prepared(self, rows: PreparedRows) -> None:
+        self.insert(rows)
 
-    def _insert(self, rows: Sequence[Sequence[Any]]) -> tuple[int, int] | None:
+    def _insert(self, ready: PreparedRows) -> tuple[int, int] | None:
         raw = self.raw
+        rows = ready.rows
         if self.kind == "sqlite":
-            return sqlite_insert_many(raw, self.table_sql, self.cols_sql, len(self.columns), rows)
+            if not ready.constants:
+                return sqlite_insert_many(raw, self.table_sql, self.cols_sql, len(self.columns), rows)
+            quote = self.dialect.identifier_preparer.quote
+            cols_sql = ", ".join(quote(self.columns[i]) for i in ready.columns)
+            constants = [(quote(self.columns[i]), v) for i, v in ready.constants]
+            return sqlite_insert_many(raw, self.table_sql, cols_sql, len(ready.columns), rows, constants)
         if self._copy:
             cur = raw.cursor()
             try:

@@ -21,7 +21,7 @@ from gxq_desktop.domain.enums import ImportRecordType, SubjectCategory
 from gxq_desktop.domain.uscc import normalize_code
 
 from . import fast
-from .bulk import BulkInserter, DeferredIndexes, sqlite_insert_many
+from .bulk import BulkInserter, DeferredIndexes, PreparedRows, sqlite_insert_many
 from .fields import table_of
 from .rows import INSERT, NOTICE, UNCHANGED, UPDATE, Problem, Row
 from .search_sync import CHAR_COLUMNS, BulkIndexer, spaced
@@ -398,9 +398,7 @@ class EnterpriseHandler(Handler):
             else:
                 self._insert_chunk(prepared, chars)
 
-    def _prepare(
-        self, inserts: list[list[Any]]
-    ) -> tuple[Sequence[Sequence[Any]], list[tuple[str | None, ...]] | None]:
+    def _prepare(self, inserts: list[list[Any]]) -> tuple[PreparedRows, list[tuple[str | None, ...]] | None]:
         """The chunk's rows as DBAPI values and, when the indexer leaves that table to us, the texts
         of the one-character search table (all the Python work, done on the parsing thread)."""
         assert self._bulk is not None
@@ -410,9 +408,7 @@ class EnterpriseHandler(Handler):
             chars = [(spaced(v[n]), spaced(v[f]), spaced(v[r])) for v in inserts]
         return self._bulk.prepare(inserts), chars
 
-    def _insert_chunk(
-        self, inserts: Sequence[Sequence[Any]], chars: list[tuple[str | None, ...]] | None
-    ) -> None:
+    def _insert_chunk(self, inserts: PreparedRows, chars: list[tuple[str | None, ...]] | None) -> None:
         """Runs on the writer thread: DBAPI calls only. ``inserts`` are prepared rows; ``chars`` the
         one-character index texts of each (when the indexer leaves that table to us)."""
         bulk = self._bulk
