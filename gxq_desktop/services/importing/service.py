@@ -584,7 +584,6 @@ class ImportService(Service):
                         "accepted_check_digit_rows": outcome.accepted_warning_rows,
                     },
                 )
-                _after_import(s, spec.record_type)
         except _Refused as refused:
             outcome = refused.outcome
             return self._result(None, False, p, spec.label, outcome, started)
@@ -694,21 +693,7 @@ class ImportService(Service):
                 entity=batch,
                 details={"deleted": deleted, "restored": restored, "warnings": list(plan.warnings)},
             )
-            _after_import(s, ImportRecordType(batch.record_type))
         return UndoResult(batch_id, deleted, restored)
-
-
-def _after_import(s: Session, record_type: ImportRecordType) -> None:
-    """Keep derived indexes current after enterprises changed in bulk (the search module's concern)."""
-    if record_type not in (ImportRecordType.ENTERPRISE, ImportRecordType.SMALL_MICRO):
-        return
-    try:
-        from gxq_desktop.services import search
-    except ImportError:
-        return
-    hook = getattr(search, "after_bulk_enterprise_change", None)
-    if callable(hook):
-        hook(s)
 
 
 __all__ = [
