@@ -23,7 +23,7 @@ from gxq_desktop.gui.models.table import (
     display_text,
 )
 from gxq_desktop.gui.widgets import make_table_view
-from gxq_desktop.gui.workers import run_op
+from gxq_desktop.gui.workers import TaskState, run_op
 from gxq_desktop.services.audit_log import AuditLogService
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.errors import CancelledError, NotFound
@@ -229,6 +229,19 @@ def test_run_op_cancel_stops_the_work(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert isinstance(errors[0], CancelledError) and len(progress) < 500
     assert state.snapshot()[1] == 500
+
+
+def test_task_state_calls_cancel_callbacks_once_until_removed() -> None:
+    state = TaskState()
+    calls: list[str] = []
+    remove_a = state.on_cancel(lambda: calls.append("a"))
+    state.on_cancel(lambda: calls.append("b"))
+    remove_a()
+    state.cancel()
+    state.cancel()  # a second press calls nobody again
+    assert calls == ["b"]
+    state.on_cancel(lambda: calls.append("late"))  # registered after Cancel: called at once
+    assert calls == ["b", "late"]
 
 
 def test_run_op_drops_callbacks_when_the_owner_is_gone(qtbot: QtBot) -> None:

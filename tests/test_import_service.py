@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from gxq_desktop.db import models as m
 from gxq_desktop.db.engine import Database
 from gxq_desktop.domain.roles import Role
 from gxq_desktop.errors import CancelledError, PermissionDenied, ValidationError
+from gxq_desktop.gui.workers import TaskState
 from gxq_desktop.services.context import Actor
 from gxq_desktop.services.importing import (
     CommitMode,
@@ -898,6 +901,68 @@ def test_cancel_leaves_the_database_exactly_as_before(db: Database, clerk: Actor
     with pytest.raises(CancelledError):
         ImportService(db, clerk).run(f, "enterprise", task=CancelAfter(2))  # after 4,000 rows were written
     assert table_snapshot(db, *ALL_TABLES) == before
+
+
+class _CancelWhenFinishing(TaskState):
+    """The clerk presses Cancel when the progress says the file is read and the writing is finishing."""
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        super().report(done, total, text)
+        if text.startswith("已读完"):
+            self.cancel()
+
+
+def test_cancel_while_the_import_is_finishing_stores_nothing(
+    db: Database, clerk: Actor, tmp_path: Path
+) -> None:
+    add_enterprises(db, [(code(1), "旧名称有限公司")])
+    rows = [["统一社会信用代码", "企业名称"], [code(1), "新名称有限公司"]] + [
+        [code(i), f"企业{i}"] for i in range(2, 2500)
+    ]
+    f = write_csv(tmp_path / "e.csv", rows)
+    before = table_snapshot(db, *ALL_TABLES)
+    with pytest.raises(CancelledError):
+        ImportService(db, clerk).run(f, "enterprise", task=_CancelWhenFinishing())
+    assert table_snapshot(db, *ALL_TABLES) == before
+
+
+def test_cancel_stops_a_long_statement_after_the_last_chunk(
+    db: Database, clerk: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for the index builds that follow the last chunk of a large load: one statement that
+    # would run for a minute. Cancel must stop it, not wait for it.
+    from sqlalchemy import text
+
+    from gxq_desktop.services.importing import handlers
+
+    long_sql = (
+        "SELECT pg_sleep(60)"
+        if db.engine.dialect.name == "postgresql"
+        else "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 2000000000) "
+        "SELECT count(*) FROM c"
+    )
+    task = TaskState()
+    finish = handlers.EnterpriseHandler.finish
+
+    def slow_finish(self: handlers.EnterpriseHandler) -> None:
+        finish(self)
+        threading.Timer(0.5, task.cancel).start()
+        self.ctx.session.execute(text(long_sql))
+
+    monkeypatch.setattr(handlers.EnterpriseHandler, "finish", slow_finish)
+    rows = [["统一社会信用代码", "企业名称"]] + [[code(i), f"企业{i}"] for i in range(1, 300)]
+    f = write_csv(tmp_path / "e.csv", rows)
+    before = table_snapshot(db, *ALL_TABLES)
+    started = time.monotonic()
+    with pytest.raises(CancelledError) as caught:
+        ImportService(db, clerk).run(f, "enterprise", task=task)
+    assert time.monotonic() - started < 30
+    assert caught.value.__cause__ is not None  # the statement was stopped, not waited for
+    assert "interrupt" in str(caught.value.__cause__) or "cancel" in str(caught.value.__cause__)
+    assert table_snapshot(db, *ALL_TABLES) == before
+    # The connection goes back to the pool usable: the next import works.
+    monkeypatch.setattr(handlers.EnterpriseHandler, "finish", finish)
+    assert ImportService(db, clerk).run(f, "enterprise", task=TaskState()).inserted == 299
 
 
 def test_imported_enterprises_are_found_by_search_and_gone_after_undo(

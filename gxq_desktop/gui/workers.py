@@ -30,12 +30,36 @@ class TaskState:
     def __init__(self) -> None:
         self._cancel = threading.Event()
         self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
         self.done = 0
         self.total = 0
         self.text = ""
 
     def cancel(self) -> None:
-        self._cancel.set()
+        with self._lock:
+            if self._cancel.is_set():
+                return
+            self._cancel.set()
+            callbacks = list(self._callbacks)
+        for callback in callbacks:
+            callback()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` when the user cancels (at once if that happened already), e.g. to stop a
+        long database statement; returns the function that removes it."""
+        with self._lock:
+            already = self._cancel.is_set()
+            if not already:
+                self._callbacks.append(callback)
+        if already:
+            callback()
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return remove
 
     @property
     def cancelled(self) -> bool:

@@ -511,6 +511,8 @@ class ImportJob:
                     total_units, total_units, f"已读完 {out.total:,} 行，正在完成写入并更新索引，请稍候……"
                 )
             self.writer.drain()
+            if self.progress is not None:
+                self.progress.check()
             if out.wrote:
                 handler.finish()
         except BaseException:

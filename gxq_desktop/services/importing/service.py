@@ -27,6 +27,7 @@ from ..base import Service
 from .engine import ImportJob, JobContext, Outcome, Progress
 from .errors import ReimportNotConfirmed, UndoNotConfirmed
 from .fields import Kind, spec_for
+from .interrupt import StatementInterrupter
 from .readers import open_table
 from .rows import Problem
 from .undo import apply_undo, plan_undo
@@ -543,8 +544,16 @@ class ImportService(Service):
                     progress=task,
                     rejected_path=Path(options.rejected_path) if options.rejected_path else None,
                 )
+                # Cancel also stops a long statement (the index builds after the last chunk).
+                interrupter = StatementInterrupter(s, task)
                 try:
-                    outcome = job.run()
+                    with interrupter:
+                        outcome = job.run()
+                except Exception as exc:
+                    cancelled = interrupter.cancelled_error(exc)
+                    if cancelled is not None and cancelled is not exc:
+                        raise cancelled from exc
+                    raise
                 finally:
                     if lookups is not None:
                         lookups.close()  # before the commit: no reader holds the old snapshot then
@@ -584,6 +593,8 @@ class ImportService(Service):
                         "accepted_check_digit_rows": outcome.accepted_warning_rows,
                     },
                 )
+                if task is not None:
+                    task.check()  # a Cancel pressed until now still stores nothing
         except _Refused as refused:
             outcome = refused.outcome
             return self._result(None, False, p, spec.label, outcome, started)
