@@ -48,6 +48,7 @@ class StatementInterrupter:
         self._unregister: Callable[[], None] | None = None
         self.fired = False  # Cancel reached the connection while active
         self._stop = False  # SQLite: the progress handler aborts from now on
+        self._sender: threading.Thread | None = None  # PostgreSQL: the thread sending the cancel request
         self._driver: Any = None
         self._kind = ""
         if self._progress is not None:
@@ -71,21 +72,26 @@ class StatementInterrupter:
             self._unregister = None
         if self._kind == "sqlite":
             self._driver.set_progress_handler(None, 0)  # before the rollback or the commit
+        if self._sender is not None:
+            # A cancel request still on its way must not reach the connection once it is back in the
+            # pool (the server ignores one that finds the session idle).
+            self._sender.join(timeout=15.0)
 
     def _sqlite_step(self) -> int:
         return 1 if self._stop else 0  # non-zero: SQLite aborts the running statement
 
     def _interrupt(self) -> None:
-        with self._lock:
+        with self._lock:  # (the sender starts under the lock: __exit__ then always sees it to wait for)
             if not self._active:
                 return
             self.fired = True
-            driver = self._driver
             if self._kind == "sqlite":
                 self._stop = True  # no statement running: the import's next check() stops it
-                return
-        if self._kind == "postgresql":
-            threading.Thread(target=_pg_cancel, args=(driver,), name="gxq-import-cancel", daemon=True).start()
+            elif self._kind == "postgresql":
+                self._sender = threading.Thread(
+                    target=_pg_cancel, args=(self._driver,), name="gxq-import-cancel", daemon=True
+                )
+                self._sender.start()
 
     def cancelled_error(self, exc: BaseException) -> CancelledError | None:
         """The CancelledError to raise instead of ``exc`` when the user's Cancel caused it (or came
