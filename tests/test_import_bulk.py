@@ -379,6 +379,51 @@ def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
     _keys_follow_inserts(db)
 
 
+class _CancelAtRebuild:
+    """Reports are kept; Cancel comes at the check before the ``at``-th index rebuild (1-based)."""
+
+    def __init__(self, at: int | None) -> None:
+        self.at = at
+        self.texts: list[str] = []
+
+    def check(self) -> None:
+        if self.at is not None and sum("正在重建索引" in t for t in self.texts) >= self.at:
+            raise CancelledError()
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        self.texts.append(text)
+
+
+def test_index_rebuilds_after_a_large_load_report_progress_and_can_be_cancelled_between(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = make_user(db, Role.SECTION_HEAD)
+    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    before = _schema(db)
+    rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [
+        [code(i), f"企业{i}"] for i in range(1, 3001)
+    ]
+    f = write_csv(tmp_path / "e.csv", rows)
+    cancelling = _CancelAtRebuild(2)
+    with pytest.raises(CancelledError):
+        ImportService(db, head).run(f, "enterprise", task=cancelling)
+    assert next(t for t in cancelling.texts if "正在重建索引" in t).startswith(
+        "文件已读完，正在重建索引（第 1 / "
+    )
+    assert _schema(db) == before
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(m.Enterprise)) == 0
+
+    watching = _CancelAtRebuild(None)
+    assert ImportService(db, head).run(f, "enterprise", task=watching).inserted == 3000
+    steps = [t for t in watching.texts if "正在重建索引" in t]
+    n = len(steps)
+    assert n >= 2 and steps == [
+        f"文件已读完，正在重建索引（第 {k} / {n} 个），请稍候……" for k in range(1, n + 1)
+    ]
+    assert _schema(db) == before  # every index is back
+
+
 def test_interpreter_settings_are_restored_after_a_pass_even_a_failing_one() -> None:
     import gc
     import sys

@@ -341,8 +341,9 @@ class DeferredIndexes:
             self.dropped.append(str(sql))
         return bool(self.dropped)
 
-    def restore(self) -> None:
-        """Build the dropped indexes again (after the last insert, same transaction).
+    def restore(self, before_each: Callable[[int], None] | None = None) -> None:
+        """Build the dropped indexes again (after the last insert, same transaction); ``before_each``
+        is called with the number of indexes built so far before each build (to report progress).
 
         SQLite sorts each index in memory up to a size derived from the page cache before spilling to
         a temporary file; a smaller cache for these sorts keeps a million-row rebuild from adding
@@ -353,7 +354,9 @@ class DeferredIndexes:
             return
         s = self.session
         with self._build_memory():
-            for sql in self.dropped:
+            for built, sql in enumerate(self.dropped):
+                if before_each is not None:
+                    before_each(built)
                 s.execute(text(sql))
         self.dropped = []
 
