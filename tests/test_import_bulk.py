@@ -362,17 +362,22 @@ def test_postgres_defers_indexes_only_for_a_first_load(
     assert dropped == ([True, True] if db.is_sqlite else [False, False])
 
 
+def _large_load(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[Actor, Path]:
+    """A section head and a file of ``n`` new enterprises, large enough (here) to set indexes aside."""
+    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [
+        [code(i), f"企业{i}"] for i in range(1, n + 1)
+    ]
+    return make_user(db, Role.SECTION_HEAD), write_csv(tmp_path / "e.csv", rows)
+
+
 def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    head = make_user(db, Role.SECTION_HEAD)
-    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    head, f = _large_load(db, tmp_path, monkeypatch, 6000)
     before = _schema(db)
-    rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [
-        [code(i), f"企业{i}"] for i in range(1, 6001)
-    ]
     with pytest.raises(CancelledError):
-        ImportService(db, head).run(write_csv(tmp_path / "e.csv", rows), "enterprise", task=CancelAfter(2))
+        ImportService(db, head).run(f, "enterprise", task=CancelAfter(2))
     assert _schema(db) == before
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(m.Enterprise)) == 0
@@ -380,7 +385,7 @@ def test_cancelled_large_load_leaves_indexes_and_rows_as_before(
 
 
 class _CancelAtRebuild:
-    """Reports are kept; Cancel comes at the check before the ``at``-th index rebuild (1-based)."""
+    """Keeps the reports; once ``at`` index rebuilds were announced, the next check cancels."""
 
     def __init__(self, at: int | None) -> None:
         self.at = at
@@ -397,14 +402,9 @@ class _CancelAtRebuild:
 def test_index_rebuilds_after_a_large_load_report_progress_and_can_be_cancelled_between(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    head = make_user(db, Role.SECTION_HEAD)
-    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 1000)
+    head, f = _large_load(db, tmp_path, monkeypatch, 3000)
     before = _schema(db)
-    rows: list[list[Any]] = [["统一社会信用代码", "企业名称"]] + [
-        [code(i), f"企业{i}"] for i in range(1, 3001)
-    ]
-    f = write_csv(tmp_path / "e.csv", rows)
-    cancelling = _CancelAtRebuild(2)
+    cancelling = _CancelAtRebuild(2)  # after the second rebuild, before the third
     with pytest.raises(CancelledError):
         ImportService(db, head).run(f, "enterprise", task=cancelling)
     assert next(t for t in cancelling.texts if "正在重建索引" in t).startswith(
