@@ -24,8 +24,8 @@ fire delete triggers) can never show a wrong row. Writers must not use ``INSERT 
 PostgreSQL: GIN indexes on immutable SQL functions of the columns — character unigrams+bigrams of
 name, former names and legal representative (for 1–2 character queries, where ``pg_trgm`` is as blind
 as FTS5's trigrams); trigrams and 4-grams of the names (for terms of three, and of four or more
-characters: migrations 0009 and 0010), and trigrams of address, scope, pinyin and codes. Expression indexes are maintained by PostgreSQL itself: no trigger,
-no extension, no superuser.
+characters: migrations 0009 and 0010), and trigrams of address, scope, pinyin and codes. Expression
+indexes are maintained by PostgreSQL itself: no trigger, no extension, no superuser.
 
 Both also get *filter keys* for searches with filters only (see "filter keys" below): a thin side
 table with each enterprise's filter values packed into one integer, kept exact by triggers on

@@ -38,9 +38,9 @@ class BackgroundWriter:
     def __init__(self, depth: int = 1) -> None:
         self.depth = depth
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending: collections.deque[concurrent.futures.Future[None]] = collections.deque()
+        self._pending: collections.deque[concurrent.futures.Future[object]] = collections.deque()
 
-    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+    def submit(self, fn: Callable[..., object], *args: Any) -> None:
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="gxq-import-writer"
@@ -234,25 +234,17 @@ class BulkInserter:
         narrow = [(r[varying[0]],) for r in rows] if len(varying) == 1 else list(map(pick, rows))
         return PreparedRows(narrow, tuple(varying), tuple((i, first[i]) for i in same))
 
-    def insert(
-        self, rows: Sequence[Sequence[Any]] | PreparedRows, *, prepared: bool = False
-    ) -> tuple[int, int] | None:
-        """Insert rows given as sequences in ``columns`` order (safe to call from the writer thread);
-        ``prepared``: they come from :meth:`prepare`. SQLite: returns the first and last new rowid when
-        the rows got consecutive ones (see :func:`sqlite_insert_many`); otherwise None."""
+    def insert(self, rows: Sequence[Sequence[Any]] | PreparedRows) -> tuple[int, int] | None:
+        """Insert rows (safe to call from the writer thread): :class:`PreparedRows` from :meth:`prepare`,
+        or plain sequences in ``columns`` order. SQLite: returns the first and last new rowid when the
+        rows got consecutive ones (see :func:`sqlite_insert_many`); otherwise None."""
         if not rows:
             return None
-        if isinstance(rows, PreparedRows):
-            ready = rows
-        else:
-            ready = PreparedRows(rows) if prepared else self.prepare(rows)
+        ready = rows if isinstance(rows, PreparedRows) else self.prepare(rows)
         try:
             return self._insert(ready)
         except self.dbapi_error as exc:
             raise DBAPIError.instance(f"INSERT INTO {self.table_sql}", None, exc, self.dbapi_error) from exc
-
-    def insert_prepared(self, rows: PreparedRows) -> None:
-        self.insert(rows)
 
     def _insert(self, ready: PreparedRows) -> tuple[int, int] | None:
         raw = self.raw
@@ -341,9 +333,9 @@ class DeferredIndexes:
             self.dropped.append(str(sql))
         return bool(self.dropped)
 
-    def restore(self, before_each: Callable[[int], None] | None = None) -> None:
+    def restore(self, before_each: Callable[[], None] | None = None) -> None:
         """Build the dropped indexes again (after the last insert, same transaction); ``before_each``
-        is called with the number of indexes built so far before each build (to report progress).
+        is called before each build (to report progress).
 
         SQLite sorts each index in memory up to a size derived from the page cache before spilling to
         a temporary file; a smaller cache for these sorts keeps a million-row rebuild from adding
@@ -354,9 +346,9 @@ class DeferredIndexes:
             return
         s = self.session
         with self._build_memory():
-            for built, sql in enumerate(self.dropped):
+            for sql in self.dropped:
                 if before_each is not None:
-                    before_each(built)
+                    before_each()
                 s.execute(text(sql))
         self.dropped = []
 

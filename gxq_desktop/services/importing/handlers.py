@@ -414,7 +414,7 @@ class EnterpriseHandler(Handler):
         bulk = self._bulk
         assert bulk is not None
         if not self._index_sql and chars is None:
-            bulk.insert(inserts, prepared=True)
+            bulk.insert(inserts)
             return
         # Only this thread inserts this import's enterprises: the largest id before the chunk is the last
         # one after the previous chunk (asked for once, before the first). (PostgreSQL: another writer's
@@ -424,7 +424,7 @@ class EnterpriseHandler(Handler):
             self._max_id = int(bulk.execute_raw("SELECT coalesce(max(id), 0) FROM enterprises")[0])
         lo = self._max_id
         # One writer, multi-row inserts in order: the new rows get the ids lo+1 … hi, in order.
-        consecutive = bulk.insert(inserts, prepared=True) == (lo + 1, lo + len(inserts))
+        consecutive = bulk.insert(inserts) == (lo + 1, lo + len(inserts))
         if consecutive:
             hi = lo + len(inserts)
         else:  # PostgreSQL (COPY does not say which ids it gave); SQLite numbers its rows consecutively
@@ -467,20 +467,17 @@ class EnterpriseHandler(Handler):
         # million enterprises. Say how far it is, and let a Cancel in between stop it.
         count = len(self._deferred.dropped) + len(self._deferred_keys.dropped)
         progress = self.job.progress
+        built = 0
 
-        def before_each(offset: int) -> Callable[[int], None]:
-            def step(built: int) -> None:
-                if progress is None:
-                    return
+        def step() -> None:
+            nonlocal built
+            built += 1
+            if progress is not None:
                 progress.check()
-                progress.report(
-                    1, 1, f"文件已读完，正在重建索引（第 {offset + built + 1} / {count} 个），请稍候……"
-                )
+                progress.report(1, 1, f"文件已读完，正在重建索引（第 {built} / {count} 个），请稍候……")
 
-            return step
-
-        self._deferred.restore(before_each(0))
-        self._deferred_keys.restore(before_each(count - len(self._deferred_keys.dropped)))
+        self._deferred.restore(step)
+        self._deferred_keys.restore(step)
 
     def _expected_rows(self, first_chunk: int) -> int:
         """How many rows the file will insert, judged from its first chunk and how far the reader got."""
@@ -685,7 +682,7 @@ class RecordHandler(Handler):
             if self._bulk is None:
                 self._bulk = BulkInserter(self.ctx.session, self.table, self.insert_cols)
             if self._bulk.threaded:
-                self.job.writer.submit(self._bulk.insert_prepared, prepared or self._bulk.prepare(inserts))
+                self.job.writer.submit(self._bulk.insert, prepared or self._bulk.prepare(inserts))
             else:
                 self._bulk.insert(inserts)
 

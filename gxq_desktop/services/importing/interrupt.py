@@ -11,8 +11,8 @@ SQLite: a progress handler, called every million virtual-machine steps, aborts t
 Cancel was pressed (``interrupt()`` would be instant, but its flag also aborts the ROLLBACK that must
 follow while any other statement of the connection is still open; the handler is simply removed
 first). PostgreSQL: a cancel request, sent from a short-lived thread (a server that is far away must
-not freeze the window). The statement fails, the transaction rolls back, and
-:meth:`StatementInterrupter.cancelled_error` turns that failure into :class:`CancelledError`.
+not freeze the window). The statement fails and the transaction rolls back; the caller reports that
+failure as :class:`CancelledError` when :attr:`StatementInterrupter.fired` is set.
 
 It is active only while the caller holds the connection inside its transaction: the caller leaves the
 ``with`` block before committing, and after that no callback reaches the connection, which may then go
@@ -26,8 +26,6 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
-
-from gxq_desktop.errors import CancelledError
 
 SQLITE_STEPS = 1_000_000  # VM steps between two looks at the flag (well under a second of work)
 
@@ -46,8 +44,7 @@ class StatementInterrupter:
         self._lock = threading.Lock()
         self._active = False
         self._unregister: Callable[[], None] | None = None
-        self.fired = False  # Cancel reached the connection while active
-        self._stop = False  # SQLite: the progress handler aborts from now on
+        self.fired = False  # Cancel reached the connection while active (SQLite: statements abort)
         self._sender: threading.Thread | None = None  # PostgreSQL: the thread sending the cancel request
         self._driver: Any = None
         self._kind = ""
@@ -78,29 +75,20 @@ class StatementInterrupter:
             self._sender.join(timeout=15.0)
 
     def _sqlite_step(self) -> int:
-        return 1 if self._stop else 0  # non-zero: SQLite aborts the running statement
+        return 1 if self.fired else 0  # non-zero: SQLite aborts the running statement
 
     def _interrupt(self) -> None:
         with self._lock:  # (the sender starts under the lock: __exit__ then always sees it to wait for)
             if not self._active:
                 return
             self.fired = True
-            if self._kind == "sqlite":
-                self._stop = True  # no statement running: the import's next check() stops it
-            elif self._kind == "postgresql":
+            # SQLite: the progress handler sees it (with no statement running, the import's next
+            # check() stops it).
+            if self._kind == "postgresql":
                 self._sender = threading.Thread(
                     target=_pg_cancel, args=(self._driver,), name="gxq-import-cancel", daemon=True
                 )
                 self._sender.start()
-
-    def cancelled_error(self, exc: BaseException) -> CancelledError | None:
-        """The CancelledError to raise instead of ``exc`` when the user's Cancel caused it (or came
-        while it happened: the import stops either way, and nothing is stored)."""
-        if isinstance(exc, CancelledError):
-            return exc
-        if self.fired:
-            return CancelledError()
-        return None
 
 
 def _pg_cancel(driver: Any) -> None:

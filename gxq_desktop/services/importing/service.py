@@ -21,7 +21,7 @@ from gxq_desktop.db import models as m
 from gxq_desktop.db.base import utcnow
 from gxq_desktop.domain.enums import IMPORT_RECORD_TYPE_LABELS, ImportRecordType
 from gxq_desktop.domain.roles import Permission
-from gxq_desktop.errors import NotFound, ValidationError
+from gxq_desktop.errors import CancelledError, NotFound, ValidationError
 
 from ..base import Service
 from .engine import ImportJob, JobContext, Outcome, Progress
@@ -550,9 +550,8 @@ class ImportService(Service):
                     with interrupter:
                         outcome = job.run()
                 except Exception as exc:
-                    cancelled = interrupter.cancelled_error(exc)
-                    if cancelled is not None and cancelled is not exc:
-                        raise cancelled from exc
+                    if interrupter.fired and not isinstance(exc, CancelledError):
+                        raise CancelledError() from exc  # the statement the clerk's Cancel stopped
                     raise
                 finally:
                     if lookups is not None:
